@@ -1,0 +1,209 @@
+// Virtual-time scheduler: an integer-nanosecond clock and a binary heap of events.
+//
+// Events are plain data — (atNs, priority, seq, owner, kind, arg) — so the whole queue can be
+// snapshotted and restored. Owners register one handler under a stable name at wiring time;
+// an event names its owner, never a closure. Equal times run in priority order, then in the
+// order they were scheduled (seq), so a run is reproducible bit for bit.
+
+export type EventHandler = (kind: number, arg: number) => void;
+
+/** A scheduled event's handle: its sequence number (unique for the scheduler's life). */
+export type EventId = number;
+
+interface SchedEvent {
+  atNs: number;
+  priority: number;
+  seq: number;
+  owner: number;
+  kind: number;
+  arg: number;
+}
+
+export interface SchedulerSnapshot {
+  v: 1;
+  nowNs: number;
+  nextSeq: number;
+  events: { atNs: number; priority: number; seq: number; owner: string; kind: number; arg: number }[];
+}
+
+function before(a: SchedEvent, b: SchedEvent): boolean {
+  if (a.atNs !== b.atNs) return a.atNs < b.atNs;
+  if (a.priority !== b.priority) return a.priority < b.priority;
+  return a.seq < b.seq;
+}
+
+export class Scheduler {
+  private now = 0;
+  private nextSeq = 1;
+  private readonly heap: SchedEvent[] = [];
+  private readonly cancelled = new Set<EventId>();
+  private readonly ownerNames: string[] = [];
+  private readonly ownerIndex = new Map<string, number>();
+  private readonly handlers: EventHandler[] = [];
+
+  /** Current virtual time in ns. */
+  get nowNs(): number {
+    return this.now;
+  }
+
+  /** Number of events still pending (cancelled ones not counted once popped). */
+  get pending(): number {
+    return this.heap.length - this.cancelled.size;
+  }
+
+  /** Registers the handler for an owner name; returns the owner token used by at()/after(). */
+  register(owner: string, handler: EventHandler): number {
+    const existing = this.ownerIndex.get(owner);
+    if (existing !== undefined) {
+      this.handlers[existing] = handler;
+      return existing;
+    }
+    const index = this.ownerNames.length;
+    this.ownerNames.push(owner);
+    this.ownerIndex.set(owner, index);
+    this.handlers.push(handler);
+    return index;
+  }
+
+  /** Schedules an event at absolute time atNs (clamped to now). Lower priority runs first. */
+  at(atNs: number, owner: number, kind = 0, arg = 0, priority = 0): EventId {
+    if (!Number.isFinite(atNs)) throw new RangeError(`scheduler: bad time ${atNs}`);
+    const ev: SchedEvent = {
+      atNs: atNs < this.now ? this.now : Math.trunc(atNs),
+      priority,
+      seq: this.nextSeq++,
+      owner,
+      kind,
+      arg,
+    };
+    this.push(ev);
+    return ev.seq;
+  }
+
+  /** Schedules an event delayNs from now. */
+  after(delayNs: number, owner: number, kind = 0, arg = 0, priority = 0): EventId {
+    return this.at(this.now + delayNs, owner, kind, arg, priority);
+  }
+
+  /** Cancels a pending event. Only cancel an event that has not run yet: owners clear their handle when it fires. */
+  cancel(id: EventId): void {
+    if (id > 0 && id < this.nextSeq) this.cancelled.add(id);
+  }
+
+  /** Time of the next live event, or Infinity. */
+  peekNs(): number {
+    this.dropCancelledHead();
+    return this.heap.length > 0 ? this.heap[0].atNs : Number.POSITIVE_INFINITY;
+  }
+
+  /** Runs the next event, if any, advancing time to it. Returns false when the queue is empty. */
+  step(): boolean {
+    this.dropCancelledHead();
+    const ev = this.pop();
+    if (!ev) return false;
+    this.now = ev.atNs;
+    this.handlers[ev.owner](ev.kind, ev.arg);
+    return true;
+  }
+
+  /** Runs every event due at or before tNs, then sets the clock to tNs. */
+  runUntil(tNs: number): void {
+    if (tNs < this.now) return;
+    for (;;) {
+      this.dropCancelledHead();
+      const head = this.heap[0];
+      if (head === undefined || head.atNs > tNs) break;
+      this.pop();
+      this.now = head.atNs;
+      this.handlers[head.owner](head.kind, head.arg);
+    }
+    this.now = tNs;
+  }
+
+  /** Advances virtual time by deltaNs, running due events. */
+  runFor(deltaNs: number): void {
+    this.runUntil(this.now + deltaNs);
+  }
+
+  /**
+   * Runs until predicate() holds, checking after every event, failing loudly at limitNs.
+   * Returns the time at which it held.
+   */
+  runUntilTrue(predicate: () => boolean, limitNs: number): number {
+    while (!predicate()) {
+      const next = this.peekNs();
+      if (next > limitNs) {
+        this.now = Math.max(this.now, limitNs);
+        throw new Error(`scheduler: condition not met by ${limitNs} ns`);
+      }
+      this.step();
+    }
+    return this.now;
+  }
+
+  snapshot(): SchedulerSnapshot {
+    const events = this.heap
+      .filter((e) => !this.cancelled.has(e.seq))
+      .map((e) => ({ ...e, owner: this.ownerNames[e.owner] }))
+      .sort((a, b) => a.seq - b.seq);
+    return { v: 1, nowNs: this.now, nextSeq: this.nextSeq, events };
+  }
+
+  /** Restores a snapshot; every owner named in it must already be registered. Throws, changing nothing, on bad data. */
+  restore(s: SchedulerSnapshot): void {
+    if (s?.v !== 1 || !Array.isArray(s.events)) throw new Error('scheduler snapshot: unsupported version');
+    const events: SchedEvent[] = s.events.map((e) => {
+      const owner = this.ownerIndex.get(e.owner);
+      if (owner === undefined) throw new Error(`scheduler snapshot: unknown owner "${e.owner}"`);
+      if (!Number.isInteger(e.atNs) || !Number.isInteger(e.seq))
+        throw new Error('scheduler snapshot: bad event');
+      return { atNs: e.atNs, priority: e.priority, seq: e.seq, owner, kind: e.kind, arg: e.arg };
+    });
+    this.now = s.nowNs;
+    this.nextSeq = s.nextSeq;
+    this.cancelled.clear();
+    this.heap.length = 0;
+    for (const ev of events) this.push(ev);
+  }
+
+  private dropCancelledHead(): void {
+    if (this.cancelled.size === 0) return;
+    while (this.heap.length > 0 && this.cancelled.has(this.heap[0].seq)) {
+      this.cancelled.delete(this.heap[0].seq);
+      this.pop();
+    }
+  }
+
+  private push(ev: SchedEvent): void {
+    const h = this.heap;
+    let i = h.length;
+    h.push(ev);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(ev, h[parent])) break;
+      h[i] = h[parent];
+      i = parent;
+    }
+    h[i] = ev;
+  }
+
+  private pop(): SchedEvent | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (top === undefined || last === undefined || h.length === 0) return top;
+    const n = h.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(h[r], h[l]) ? r : l;
+      if (!before(h[c], last)) break;
+      h[i] = h[c];
+      i = c;
+    }
+    h[i] = last;
+    return top;
+  }
+}
