@@ -1,3 +1,68 @@
-// Every message between the UI thread and the lab worker. (Filled in by the worker/UI work.)
-export type ToWorker = { type: 'ping' };
-export type FromWorker = { type: 'pong' };
+// Every message between the UI thread and the lab worker (DESIGN rule 4, STYLE §7).
+//
+// UI → worker: one small named command per message (`ToWorker`, discriminated by `kind`).
+// Worker → UI: one `batch` message per flush (at most ~60 a second) carrying a list of items
+// (`WorkerItem`, discriminated by `kind`). Typed arrays inside items are transferred, never copied.
+// To add a stream (serial bytes, trace records, TDC timestamps): add an item kind here, push it
+// with `LabHost.emit()` in the worker, and handle it in the UI's batch router.
+import type { QmpCommand, QmpResponse } from '../emu/control/qmp-types';
+
+export type { QmpCommand, QmpResponse };
+
+/** Pacing: virtual seconds per wall second, or as fast as the machine can go. */
+export type Speed = 1 | 10 | 100 | 'max';
+export const SPEEDS: readonly Speed[] = [1, 10, 100, 'max'];
+
+/** What `Machine.create({ lab })` accepts: the default lab, a QEMU command line, or a lab file. */
+export type LabSpec = 'default' | { qemu: string } | Record<string, unknown>;
+
+/** The queries run at each tick unless the UI asks for another set with `watch`. */
+export const DEFAULT_WATCH: readonly string[] = [
+  'x-query-throttle-groups',
+  'query-block',
+  'query-blockstats',
+];
+
+export type ToWorker =
+  | { kind: 'qmp'; id: number; cmd: QmpCommand }
+  | { kind: 'setSpeed'; speed: Speed }
+  | { kind: 'pause' }
+  | { kind: 'resume' }
+  /** Pauses (if running) and advances virtual time by exactly `ns`. */
+  | { kind: 'step'; ns: number }
+  /** Rebuilds the machine; on error replies `labError` and keeps the old machine running. */
+  | { kind: 'loadLab'; lab?: LabSpec; seed?: number }
+  /** Sets the argument-less query commands whose results every tick carries. */
+  | { kind: 'watch'; queries: string[] }
+  | { kind: 'requestSnapshot'; id: number }
+  | { kind: 'restoreSnapshot'; id: number; snapshot: unknown };
+
+export interface TickItem {
+  kind: 'tick';
+  nowNs: number;
+  speed: Speed;
+  paused: boolean;
+  /** Virtual seconds per wall second achieved over the last wall second (0 when paused). */
+  achievedSpeed: number;
+  /** Result (`return` value) of each watched query; a failed query is left out. */
+  queries: Record<string, unknown>;
+}
+
+export type WorkerItem =
+  | { kind: 'ready'; commands: string[] }
+  | TickItem
+  | { kind: 'qmpResult'; id: number; response: QmpResponse }
+  | { kind: 'labLoaded'; generation: number }
+  | { kind: 'labError'; message: string }
+  | { kind: 'snapshot'; id: number; snapshot: unknown }
+  | { kind: 'restored'; id: number; error?: string };
+
+export interface FromWorker {
+  kind: 'batch';
+  /** Increments with every batch, so the UI can tell whether it missed one. */
+  seq: number;
+  items: WorkerItem[];
+}
+
+/** Convenience for the UI router: the item type of a given kind. */
+export type ItemOf<K extends WorkerItem['kind']> = Extract<WorkerItem, { kind: K }>;
