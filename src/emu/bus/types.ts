@@ -44,6 +44,11 @@ export interface PciFunction {
   connectIrq(line: IrqLine): void;
   /** Called when the guest changes the command register (memory/IO decode, bus master). */
   onCommand?(command: number): void;
+  /**
+   * Optional trace decoder: names the register (and fields) a BAR access touched, e.g.
+   * "ipoctal.A SRA RXRDY TXRDY". Must have no side effects.
+   */
+  describe?(bar: number, offset: number, dir: 'read' | 'write', value: number, width: AccessWidth): string;
   reset(): void;
 }
 

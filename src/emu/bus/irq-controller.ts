@@ -1,0 +1,79 @@
+// Interrupt controller: level-sensitive, shareable interrupt numbers (PCI INTx after PIRQ
+// routing). Each number is the wired-OR of its sources; a source is a stable name such as
+// "pci.3.INTA". The platform listens for changes and delivers to the guest's handlers.
+//
+// Interface: setSource(irq, source, level), isAsserted(irq), assertedSources(irq),
+// onChange(listener), snapshot()/restore().
+
+import { check } from '../core/snapshot';
+
+export interface IrqControllerSnapshot {
+  v: 1;
+  /** irq number → names of the sources currently driving it high. */
+  asserted: Record<string, string[]>;
+}
+
+export type IrqListener = (irq: number, level: boolean) => void;
+
+export class IrqController {
+  private readonly asserted = new Map<number, Set<string>>();
+  private readonly listeners: IrqListener[] = [];
+
+  /** Calls listener(irq, level) whenever an interrupt number's combined level changes. */
+  onChange(listener: IrqListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Drives one source of an interrupt number high or low. */
+  setSource(irq: number, source: string, level: boolean): void {
+    let set = this.asserted.get(irq);
+    const before = set !== undefined && set.size > 0;
+    if (level) {
+      if (!set) {
+        set = new Set();
+        this.asserted.set(irq, set);
+      }
+      set.add(source);
+    } else set?.delete(source);
+    const after = set !== undefined && set.size > 0;
+    if (before !== after) for (const l of this.listeners) l(irq, after);
+  }
+
+  isAsserted(irq: number): boolean {
+    const set = this.asserted.get(irq);
+    return set !== undefined && set.size > 0;
+  }
+
+  /** Sources driving irq high, sorted (for the UI and tests). */
+  assertedSources(irq: number): string[] {
+    return [...(this.asserted.get(irq) ?? [])].sort();
+  }
+
+  /** Interrupt numbers currently asserted, ascending. */
+  assertedIrqs(): number[] {
+    return [...this.asserted.entries()]
+      .filter(([, s]) => s.size > 0)
+      .map(([irq]) => irq)
+      .sort((a, b) => a - b);
+  }
+
+  snapshot(): IrqControllerSnapshot {
+    const asserted: Record<string, string[]> = {};
+    for (const irq of this.assertedIrqs()) asserted[String(irq)] = this.assertedSources(irq);
+    return { v: 1, asserted };
+  }
+
+  /** Restores the levels without notifying listeners (the platform restores its own state). */
+  restore(s: IrqControllerSnapshot): void {
+    check(s?.v === 1 && typeof s.asserted === 'object' && s.asserted !== null, 'irq controller: version');
+    for (const [k, v] of Object.entries(s.asserted)) {
+      check(Number.isInteger(Number(k)) && Array.isArray(v), `irq controller: bad entry ${k}`);
+      check(
+        v.every((x) => typeof x === 'string'),
+        `irq controller: bad source list for ${k}`,
+      );
+    }
+    this.asserted.clear();
+    for (const [k, v] of Object.entries(s.asserted)) this.asserted.set(Number(k), new Set(v));
+  }
+}

@@ -1,0 +1,197 @@
+// MachinePlatform: the guest's only door to hardware (bus/types.ts Platform). Binds a PciBus,
+// an IrqController and RAM to the scheduler.
+//
+// Interrupt delivery is level-triggered and never re-entrant: when an interrupt number becomes
+// asserted, an event at the current virtual time (priority IRQ_PRIORITY, so it runs after the
+// event that raised it — "after the current instruction") calls every handler registered for
+// it. If the level is still asserted after the handlers, the event runs them again, up to
+// MAX_PASSES_PER_EVENT times; if it is still asserted then, the next delivery is scheduled
+// retriggerNs later (the time the CPU needs to leave and re-enter the ISR). After STORM_PASSES
+// consecutive passes without the level dropping, a 'guest-error' "irq storm" goes to the trace
+// once per storm and re-delivery slows to stormBackoffNs, so virtual time keeps moving.
+//
+// Interface:
+//   new MachinePlatform(sched, pci, irq, ram, trace?, options?)
+//   Platform methods; pendingDeliveries(); snapshot()/restore() (handlers are guest closures and
+//   are not part of the snapshot: the guest registers them again before restore).
+
+import type { EventId, Scheduler } from '../core/scheduler';
+import { check } from '../core/snapshot';
+import type { TraceRing } from '../core/trace';
+import { IrqController } from './irq-controller';
+import { PciBus } from './pci';
+import { RamMemory } from './phys-memory';
+import type { AccessWidth, PhysMemory, Platform } from './types';
+
+export const IRQ_PRIORITY = 10;
+const MAX_PASSES_PER_EVENT = 4;
+const STORM_PASSES = 100_000;
+
+export interface PlatformOptions {
+  /** Delay between ISR passes while a level stays asserted (default 2 µs). */
+  retriggerNs?: number;
+  /** Delay between passes once a storm is reported (default 100 µs). */
+  stormBackoffNs?: number;
+}
+
+export interface PlatformSnapshot {
+  v: 1;
+  /** Scheduled deliveries: irq → event id in the scheduler snapshot. */
+  pending: Record<string, number>;
+  /** Consecutive passes without the level dropping, per irq. */
+  passes: Record<string, number>;
+}
+
+export class MachinePlatform implements Platform {
+  private readonly handlers = new Map<number, (() => void)[]>();
+  private readonly pending = new Map<number, EventId>();
+  private readonly passes = new Map<number, number>();
+  private readonly owner: number;
+  private readonly retriggerNs: number;
+  private readonly stormBackoffNs: number;
+
+  constructor(
+    private readonly sched: Scheduler,
+    readonly pci: PciBus,
+    readonly irq: IrqController,
+    readonly ram: PhysMemory & Partial<Pick<RamMemory, 'snapshot' | 'restore'>>,
+    private readonly trace?: TraceRing,
+    options: PlatformOptions = {},
+  ) {
+    this.retriggerNs = options.retriggerNs ?? 2_000;
+    this.stormBackoffNs = options.stormBackoffNs ?? 100_000;
+    this.owner = sched.register('platform.irq', (_kind, irqNumber) => this.deliver(irqNumber));
+    irq.onChange((n, level) => {
+      if (level) this.schedule(n, 0);
+      else this.passes.delete(n);
+    });
+  }
+
+  nowNs(): number {
+    return this.sched.nowNs;
+  }
+
+  configRead(bus: number, device: number, fn: number, offset: number, width: AccessWidth): number {
+    return this.pci.configRead(bus, device, fn, offset, width);
+  }
+
+  configWrite(
+    bus: number,
+    device: number,
+    fn: number,
+    offset: number,
+    value: number,
+    width: AccessWidth,
+  ): void {
+    this.pci.configWrite(bus, device, fn, offset, value, width);
+  }
+
+  mmioRead(addr: number, width: AccessWidth): number {
+    return this.pci.mmioRead(addr, width);
+  }
+
+  mmioWrite(addr: number, value: number, width: AccessWidth): void {
+    this.pci.mmioWrite(addr, value, width);
+  }
+
+  ioRead(port: number, width: AccessWidth): number {
+    return this.pci.ioRead(port, width);
+  }
+
+  ioWrite(port: number, value: number, width: AccessWidth): void {
+    this.pci.ioWrite(port, value, width);
+  }
+
+  requestIrq(irq: number, handler: () => void): void {
+    const list = this.handlers.get(irq) ?? [];
+    list.push(handler);
+    this.handlers.set(irq, list);
+    if (this.irq.isAsserted(irq)) this.schedule(irq, 0);
+  }
+
+  freeIrq(irq: number, handler: () => void): void {
+    const list = this.handlers.get(irq);
+    if (!list) return;
+    const i = list.indexOf(handler);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  /** Interrupt numbers with a delivery event scheduled, ascending. */
+  pendingDeliveries(): number[] {
+    return [...this.pending.keys()].sort((a, b) => a - b);
+  }
+
+  private schedule(irq: number, delayNs: number): void {
+    if (this.pending.has(irq) || !(this.handlers.get(irq)?.length ?? 0)) return;
+    this.pending.set(irq, this.sched.after(delayNs, this.owner, 0, irq, IRQ_PRIORITY));
+  }
+
+  private deliver(irq: number): void {
+    this.pending.delete(irq);
+    for (let pass = 0; pass < MAX_PASSES_PER_EVENT; pass++) {
+      if (!this.irq.isAsserted(irq)) {
+        this.passes.delete(irq);
+        return;
+      }
+      const list = this.handlers.get(irq);
+      if (!list || list.length === 0) return; // nobody listens; a later requestIrq delivers
+      for (const h of [...list]) h();
+      const n = (this.passes.get(irq) ?? 0) + 1;
+      this.passes.set(irq, n);
+      if (n === STORM_PASSES)
+        this.trace?.record(
+          'guest-error',
+          'platform',
+          'irq',
+          irq,
+          0,
+          n,
+          `irq storm: irq ${irq} stays asserted`,
+        );
+    }
+    if (this.irq.isAsserted(irq)) {
+      const storm = (this.passes.get(irq) ?? 0) >= STORM_PASSES;
+      this.schedule(irq, storm ? this.stormBackoffNs : this.retriggerNs);
+    } else this.passes.delete(irq);
+  }
+
+  snapshot(): PlatformSnapshot {
+    const pending: Record<string, number> = {};
+    for (const [irq, id] of this.pending) pending[String(irq)] = id;
+    const passes: Record<string, number> = {};
+    for (const [irq, n] of this.passes) passes[String(irq)] = n;
+    return { v: 1, pending, passes };
+  }
+
+  /** Restore after the scheduler (event ids refer to its restored queue). */
+  restore(s: PlatformSnapshot): void {
+    check(s?.v === 1 && typeof s.pending === 'object' && typeof s.passes === 'object', 'platform: version');
+    for (const [k, id] of Object.entries(s.pending))
+      check(Number.isInteger(Number(k)) && Number.isInteger(id), 'platform: pending');
+    this.pending.clear();
+    this.passes.clear();
+    for (const [k, id] of Object.entries(s.pending)) this.pending.set(Number(k), id);
+    for (const [k, n] of Object.entries(s.passes)) this.passes.set(Number(k), n);
+  }
+}
+
+/** The usual wiring in one call, for the machine and for tests. */
+export interface PlatformRig {
+  sched: Scheduler;
+  irq: IrqController;
+  pci: PciBus;
+  ram: RamMemory;
+  platform: MachinePlatform;
+}
+
+/** Scheduler + interrupt controller + PCI bus 0 + RAM + platform, wired. */
+export function createPlatformRig(
+  sched: Scheduler,
+  options: { ramBytes?: number; trace?: TraceRing; platform?: PlatformOptions } = {},
+): PlatformRig {
+  const irq = new IrqController();
+  const pci = new PciBus(irq, options.trace);
+  const ram = new RamMemory(options.ramBytes ?? 16 * 1024 * 1024);
+  const platform = new MachinePlatform(sched, pci, irq, ram, options.trace, options.platform);
+  return { sched, irq, pci, ram, platform };
+}
