@@ -1,0 +1,84 @@
+// A FIFO of bytes with amortised O(1) push/shift and an optional capacity: the guest's tty output
+// queue and the ipoctal driver's 4096-byte write ring. Snapshots as a plain number array.
+
+export class ByteQueue {
+  private data: Uint8Array;
+  private head = 0;
+  private count = 0;
+
+  constructor(
+    readonly capacity = Number.POSITIVE_INFINITY,
+    initial = 64,
+  ) {
+    this.data = new Uint8Array(Math.min(initial, capacity));
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  get room(): number {
+    return this.capacity - this.count;
+  }
+
+  /** Appends as many bytes as fit; returns how many were taken. */
+  push(bytes: ArrayLike<number>, start = 0, end = bytes.length): number {
+    const n = Math.min(end - start, this.room);
+    if (n <= 0) return 0;
+    this.reserve(this.count + n);
+    const cap = this.data.length;
+    for (let i = 0; i < n; i++) this.data[(this.head + this.count + i) % cap] = bytes[start + i];
+    this.count += n;
+    return n;
+  }
+
+  pushByte(b: number): boolean {
+    if (this.count >= this.capacity) return false;
+    this.reserve(this.count + 1);
+    this.data[(this.head + this.count) % this.data.length] = b;
+    this.count++;
+    return true;
+  }
+
+  /** Removes and returns the oldest byte (-1 if empty). */
+  shift(): number {
+    if (this.count === 0) return -1;
+    const b = this.data[this.head];
+    this.head = (this.head + 1) % this.data.length;
+    this.count--;
+    return b;
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+  }
+
+  toArray(): number[] {
+    const out: number[] = new Array(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = this.data[(this.head + i) % this.data.length];
+    return out;
+  }
+
+  /** Replaces the contents (restore). */
+  load(bytes: readonly number[]): void {
+    this.clear();
+    this.push(bytes);
+  }
+
+  private reserve(n: number): void {
+    if (n <= this.data.length) return;
+    let size = this.data.length || 1;
+    while (size < n) size *= 2;
+    const next = new Uint8Array(Math.min(size, this.capacity));
+    const old = this.toArray();
+    next.set(old);
+    this.data = next;
+    this.head = 0;
+  }
+}
+
+/** True when v is an array of integers 0..255 (snapshot validation). */
+export function isByteArray(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255);
+}

@@ -1,0 +1,301 @@
+// The guest tty layer: termios, a small N_TTY-like line discipline (canonical and raw modes,
+// echo, erase, CR/LF mapping, Ctrl-C) and the write queue towards a tty driver. Deterministic
+// and event-driven: input arrives from the driver's interrupt handler, output drains on wakeup.
+
+import { ByteQueue, isByteArray } from './byte-queue';
+
+export interface Termios {
+  baud: number;
+  /** Character size in bits, 5..8. */
+  csize: 5 | 6 | 7 | 8;
+  parenb: boolean;
+  parodd: boolean;
+  cstopb: boolean;
+  crtscts: boolean;
+  /** Line-at-a-time input with erase. */
+  icanon: boolean;
+  echo: boolean;
+  /** Map received CR to NL. */
+  icrnl: boolean;
+  /** Map NL to CR NL on output (OPOST ONLCR). */
+  onlcr: boolean;
+  /** Ctrl-C interrupts the reader. */
+  isig: boolean;
+}
+
+/** Linux's tty_std_termios with the ipoctal init_termios (B9600 CS8). */
+export const DEFAULT_TERMIOS: Readonly<Termios> = {
+  baud: 9600,
+  csize: 8,
+  parenb: false,
+  parodd: false,
+  cstopb: false,
+  crtscts: false,
+  icanon: true,
+  echo: true,
+  icrnl: true,
+  onlcr: true,
+  isig: true,
+};
+
+/** Raw mode as cfmakeraw() sets it (the line settings are left alone). */
+export function rawTermios(t: Termios): Termios {
+  return { ...t, icanon: false, echo: false, icrnl: false, onlcr: false, isig: false };
+}
+
+/** "8N1", "7E2", ... */
+export function formatOf(t: Pick<Termios, 'csize' | 'parenb' | 'parodd' | 'cstopb'>): string {
+  const parity = t.parenb ? (t.parodd ? 'O' : 'E') : 'N';
+  return `${t.csize}${parity}${t.cstopb ? 2 : 1}`;
+}
+
+export type RxFlag = 'normal' | 'parity' | 'frame' | 'break' | 'overrun';
+
+/** What a tty driver provides (Linux's tty_operations, trimmed). */
+export interface TtyDriver {
+  open(): void;
+  close(): void;
+  /** Queues bytes for transmission; returns how many it took. */
+  write(bytes: ArrayLike<number>, start: number, end: number): number;
+  writeRoom(): number;
+  /** Bytes queued or still being sent. */
+  charsInBuffer(): number;
+  /** Programs the hardware; returns the termios actually in effect (unsupported rates fall back). */
+  setTermios(t: Termios): Termios;
+}
+
+/** Whoever reads the tty: a program, or a command borrowing the tty for a while. */
+export interface TtyReader {
+  onData(bytes: number[]): void;
+  onInterrupt(): void;
+}
+
+export interface TtySnapshot {
+  v: 1;
+  termios: Termios;
+  openCount: number;
+  closing: boolean;
+  line: number[];
+  out: number[];
+  pendingTermios: Termios | null;
+  holdAfter: number;
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+const DEL = 0x7f;
+const BS = 0x08;
+const ETX = 0x03;
+const LINE_MAX = 4095;
+
+export class Tty {
+  termios: Termios = { ...DEFAULT_TERMIOS };
+  private openCount = 0;
+  private closing = false;
+  private line: number[] = [];
+  private readonly out = new ByteQueue();
+  private readonly readers: TtyReader[] = [];
+  private readonly scratch: number[] = [];
+  /** A TCSADRAIN change waiting for the output written before it to leave the wire. */
+  private pendingTermios: Termios | null = null;
+  /** While a change waits: how many queued bytes were written before it (the rest are held). */
+  private holdAfter = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly driver: TtyDriver,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.openCount > 0;
+  }
+
+  /** Bytes written but not yet taken by the driver. */
+  get pendingOutput(): number {
+    return this.out.length;
+  }
+
+  open(): void {
+    if (this.openCount++ === 0) {
+      if (this.closing) this.closing = false;
+      else this.driver.open();
+    }
+  }
+
+  /** The last close waits for queued output to drain, then closes the driver. */
+  close(): void {
+    if (this.openCount === 0) return;
+    if (--this.openCount > 0) return;
+    this.line = [];
+    if (this.pendingTermios) {
+      this.termios = this.pendingTermios;
+      this.pendingTermios = null;
+      this.holdAfter = 0;
+    }
+    if (this.out.length > 0 || this.driver.charsInBuffer() > 0) this.closing = true;
+    else this.driver.close();
+  }
+
+  /**
+   * tcsetattr. With drain (TCSADRAIN, what stty uses) the change waits until everything written
+   * before it has left the wire; later output is held until then. Returns the termios in effect
+   * (or, while it waits, the one requested).
+   */
+  setTermios(change: Partial<Termios>, drain = true): Termios {
+    const wanted = { ...(this.pendingTermios ?? this.termios), ...change };
+    if (!this.isOpen) {
+      this.termios = wanted;
+      return wanted;
+    }
+    if (drain && (this.out.length > 0 || this.driver.charsInBuffer() > 0)) {
+      if (!this.pendingTermios) this.holdAfter = this.out.length;
+      this.pendingTermios = wanted;
+      return wanted;
+    }
+    this.termios = this.driver.setTermios(wanted);
+    return this.termios;
+  }
+
+  attach(reader: TtyReader): void {
+    this.readers.push(reader);
+  }
+
+  detach(reader: TtyReader): void {
+    const i = this.readers.lastIndexOf(reader);
+    if (i >= 0) this.readers.splice(i, 1);
+  }
+
+  /** Output, with OPOST/ONLCR processing. Returns the count of bytes accepted (all of them). */
+  write(data: string | ArrayLike<number>): number {
+    const bytes = typeof data === 'string' ? encodeLatin1(data) : data;
+    if (this.termios.onlcr) {
+      for (let i = 0; i < bytes.length; i++) {
+        const b = bytes[i];
+        if (b === NL) this.out.pushByte(CR);
+        this.out.pushByte(b);
+      }
+    } else this.out.push(bytes);
+    this.flush();
+    return bytes.length;
+  }
+
+  /** Driver callback: room appeared, or the transmitter went idle. */
+  wakeup(): void {
+    this.flush();
+    if (this.pendingTermios && this.holdAfter === 0 && this.driver.charsInBuffer() === 0) {
+      const t = this.pendingTermios;
+      this.pendingTermios = null;
+      this.termios = this.driver.setTermios(t);
+      this.flush();
+    }
+    if (this.closing && this.out.length === 0 && this.driver.charsInBuffer() === 0) {
+      this.closing = false;
+      this.driver.close();
+    }
+  }
+
+  private flush(): void {
+    for (;;) {
+      const limit = this.pendingTermios ? this.holdAfter : this.out.length;
+      const n = Math.min(limit, this.driver.writeRoom());
+      if (n <= 0) break;
+      const chunk = this.scratch;
+      chunk.length = 0;
+      for (let i = 0; i < n; i++) chunk.push(this.out.shift());
+      const taken = this.driver.write(chunk, 0, n);
+      if (this.pendingTermios) this.holdAfter -= taken;
+      if (taken < n) {
+        // Put back what the driver refused, at the front.
+        const rest = chunk.slice(taken).concat(this.out.toArray());
+        this.out.load(rest);
+        break;
+      }
+    }
+  }
+
+  /** Driver callback: one received character with its error flag (N_TTY receive). */
+  receive(byte: number, flag: RxFlag): void {
+    if (!this.isOpen) return;
+    if (flag === 'overrun') return; // N_TTY only reports overruns; the driver counted it
+    let b = flag === 'break' ? 0 : byte;
+    const t = this.termios;
+    if (t.icrnl && b === CR) b = NL;
+    if (t.isig && b === ETX) {
+      this.line = [];
+      if (t.echo) this.write('^C\n');
+      this.reader()?.onInterrupt();
+      return;
+    }
+    if (!t.icanon) {
+      if (t.echo) this.write([b]);
+      this.reader()?.onData([b]);
+      return;
+    }
+    if (b === DEL || b === BS) {
+      if (this.line.length > 0) {
+        this.line.pop();
+        if (t.echo) this.write('\b \b');
+      }
+      return;
+    }
+    if (b === NL) {
+      this.line.push(NL);
+      if (t.echo) this.write([NL]);
+      const line = this.line;
+      this.line = [];
+      this.reader()?.onData(line);
+      return;
+    }
+    if (this.line.length >= LINE_MAX) return;
+    this.line.push(b);
+    if (t.echo) this.write([b]);
+  }
+
+  private reader(): TtyReader | undefined {
+    return this.readers[this.readers.length - 1];
+  }
+
+  snapshot(): TtySnapshot {
+    return {
+      v: 1,
+      termios: { ...this.termios },
+      openCount: this.openCount,
+      closing: this.closing,
+      line: [...this.line],
+      out: this.out.toArray(),
+      pendingTermios: this.pendingTermios ? { ...this.pendingTermios } : null,
+      holdAfter: this.holdAfter,
+    };
+  }
+
+  restore(s: TtySnapshot): void {
+    if (
+      s?.v !== 1 ||
+      typeof s.termios !== 'object' ||
+      !Number.isInteger(s.openCount) ||
+      s.openCount < 0 ||
+      !isByteArray(s.line) ||
+      !isByteArray(s.out)
+    )
+      throw new Error(`tty ${this.name} snapshot: bad data`);
+    this.termios = { ...s.termios };
+    this.openCount = s.openCount;
+    this.closing = Boolean(s.closing);
+    this.line = [...s.line];
+    this.out.load(s.out);
+    this.pendingTermios = s.pendingTermios ? { ...s.pendingTermios } : null;
+    this.holdAfter = Number.isInteger(s.holdAfter) ? s.holdAfter : 0;
+  }
+}
+
+export function encodeLatin1(s: string): number[] {
+  const out: number[] = new Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+export function decodeLatin1(bytes: ArrayLike<number>): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+  return s;
+}
