@@ -1,0 +1,521 @@
+// The block subsystem: drives (virtual disk + guest workload + blockstats), QEMU-exact throttle
+// groups, and their QMP surface (throttle.md §12, §14; automation.md §2).
+//
+// Request path: workload issue → ThrottleGroups.submit (intercept, queue, group timer) →
+// VirtualDisk (service model) → completion event → BlockStats and the next issue.
+// Scheduler owners: `block.throttle` (group timers), `block.disk` and `block.workload`
+// (kind = drive index), all registered here at construction so a snapshot restores.
+
+import { type QmpCommandTable, QmpError } from '../control/qmp-types';
+import type { Rng, RngSnapshot } from '../core/rng';
+import type { EventId, Scheduler } from '../core/scheduler';
+import { RateMeter } from '../core/telemetry';
+import type { Subsystem } from '../subsystem';
+import { BlockStats, type BlockStatsSnapshot } from './blockstats';
+import { type BlockRequest, type DiskSnapshot, VirtualDisk } from './disk';
+import { type ArgSpec, checkArgs } from './qmp-args';
+import { type Direction, READ } from './throttle';
+import {
+  BUCKET_COUNT,
+  BUCKET_KEYS,
+  configFromQmp,
+  configToQmp,
+  defaultConfig,
+  LIMITS_AVG_NAMES,
+  LIMITS_IOPS_SIZE,
+  LIMITS_LENGTH_NAMES,
+  LIMITS_MAX_NAMES,
+  OBJECT_PREFIX,
+  QMP_NUMERIC_NAMES,
+  queryBlockThrottleFields,
+  type ThrottleConfig,
+  throttleEnabled,
+  UINT_MAX,
+  validateConfig,
+} from './throttle-config';
+import {
+  ARRIVAL_PRIORITY,
+  type ThrottleGroup,
+  ThrottleGroups,
+  type ThrottleGroupsSnapshot,
+  type ThrottleMember,
+} from './throttle-group';
+import {
+  isSequential,
+  pacingGapNs,
+  pickDirection,
+  type ResolvedWorkload,
+  resolveWorkload,
+  type WorkloadSpec,
+  workloadError,
+} from './workload';
+
+export type { WorkloadSpec } from './workload';
+
+export interface DriveSpec {
+  name: string;
+  file?: string;
+  /** QMP names: bps, iops_rd, iops_max, iops_max_length, iops_size ... */
+  throttle?: Record<string, number>;
+  group?: string;
+  workload?: WorkloadSpec;
+  statsIntervals?: number[];
+}
+
+export interface DriveInfo {
+  name: string;
+  file: string;
+  /** The drive's group config in QMP names, non-default values only; null when not throttled. */
+  throttle: Record<string, number> | null;
+  group: string | null;
+  workload: ResolvedWorkload;
+  statsIntervals: number[];
+}
+
+interface Drive {
+  index: number;
+  name: string;
+  file: string;
+  member: ThrottleMember;
+  disk: VirtualDisk;
+  rng: Rng;
+  stats: BlockStats;
+  workload: ResolvedWorkload;
+  /** Issued by the workload and not completed yet (throttle queue + disk). */
+  outstanding: number;
+  nextIssueNs: number;
+  pacingEventId: EventId;
+}
+
+/** Group throughput meters, counted at throttle dispatch: iops, bps, rd_iops, wr_iops, rd_bps, wr_bps. */
+const METER_KEYS = ['iops', 'bps', 'rd_iops', 'wr_iops', 'rd_bps', 'wr_bps'] as const;
+
+interface DriveSnapshot {
+  name: string;
+  workload: ResolvedWorkload;
+  outstanding: number;
+  nextIssueNs: number;
+  pacingEventId: number;
+  rng: RngSnapshot;
+  disk: DiskSnapshot;
+  stats: BlockStatsSnapshot;
+}
+
+export interface BlockLayerSnapshot {
+  v: 1;
+  nextRequestId: number;
+  drives: DriveSnapshot[];
+  throttle: ThrottleGroupsSnapshot;
+  meters: Record<string, ReturnType<RateMeter['snapshot']>[]>;
+}
+
+const THROTTLE_ARGS: ArgSpec[] = [
+  { name: 'device', kind: 'str' },
+  { name: 'id', kind: 'str' },
+  ...QMP_NUMERIC_NAMES.map((name, i) => ({ name, kind: 'int' as const, required: i < BUCKET_COUNT })),
+  { name: 'group', kind: 'str' },
+];
+
+const WORKLOAD_ARGS: ArgSpec[] = [
+  { name: 'device', kind: 'str', required: true },
+  { name: 'rw', kind: 'str', required: true },
+  { name: 'rwmixread', kind: 'int' },
+  { name: 'bs', kind: 'int' },
+  { name: 'iodepth', kind: 'int' },
+  { name: 'rate_iops', kind: 'int' },
+  { name: 'rate', kind: 'int' },
+];
+
+const INTERVAL_ARGS: ArgSpec[] = [
+  { name: 'device', kind: 'str', required: true },
+  { name: 'intervals', kind: 'int-list', required: true },
+];
+
+function generic(desc: string): QmpError {
+  return new QmpError('GenericError', desc);
+}
+
+function checkIntervals(intervals: readonly number[]): void {
+  for (const s of intervals) {
+    if (!Number.isInteger(s) || s <= 0 || s > UINT_MAX) {
+      throw generic('Invalid interval length, must be a positive integer');
+    }
+  }
+}
+
+export class BlockLayer implements Subsystem {
+  readonly name = 'block';
+  private readonly drives: Drive[] = [];
+  private readonly byName = new Map<string, Drive>();
+  private readonly engine: ThrottleGroups;
+  private readonly diskOwner: number;
+  private readonly workloadOwner: number;
+  private readonly meters = new Map<string, RateMeter[]>();
+  private nextRequestId = 1;
+
+  constructor(
+    private readonly sched: Scheduler,
+    private readonly rng: Rng,
+  ) {
+    this.engine = new ThrottleGroups(sched, {
+      onDispatch: (m, dir, req) => this.onThrottleDispatch(m, dir, req as BlockRequest),
+    });
+    this.diskOwner = sched.register('block.disk', (kind, arg) => this.onDiskComplete(kind, arg));
+    this.workloadOwner = sched.register('block.workload', (kind) => this.onWorkloadTick(kind));
+  }
+
+  // ---- assembly ----
+
+  /** `-object throttle-group,id=..,x-iops-total=..` (x- property names, §13.2, §9.2). */
+  addThrottleGroupObject(id: string, props: Record<string, number>): void {
+    if (this.engine.group(id)) throw generic('A group with this name already exists');
+    const cfg = defaultConfig();
+    const index = new Map<string, (c: ThrottleConfig, v: number) => void>();
+    for (let i = 0; i < BUCKET_COUNT; i++) {
+      index.set(OBJECT_PREFIX + LIMITS_AVG_NAMES[i], (c, v) => (c.avg[i] = v));
+      index.set(OBJECT_PREFIX + LIMITS_MAX_NAMES[i], (c, v) => (c.max[i] = v));
+      index.set(OBJECT_PREFIX + LIMITS_LENGTH_NAMES[i], (c, v) => (c.burstLength[i] = v));
+    }
+    index.set(OBJECT_PREFIX + LIMITS_IOPS_SIZE, (c, v) => (c.opSize = v));
+    for (const [prop, value] of Object.entries(props)) {
+      const set = index.get(prop);
+      if (!set) throw generic(`Property '${prop}' not found`);
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        throw generic(`Invalid parameter type for '${prop}', expected: integer`);
+      }
+      if (value < 0) throw generic('Property values cannot be negative');
+      if (prop.endsWith('-max-length') && value > UINT_MAX) {
+        throw generic(`${prop} value must be in therange [0, ${UINT_MAX}]`);
+      }
+      set(cfg, value);
+    }
+    const err = validateConfig(cfg);
+    if (err) throw generic(err);
+    this.engine.createGroup(id, cfg, true);
+  }
+
+  /** Adds a drive (from -drive or a lab file); throws QmpError without changing anything. */
+  addDrive(spec: DriveSpec): void {
+    if (typeof spec.name !== 'string' || spec.name === '') throw generic("Parameter 'id' is missing");
+    if (this.byName.has(spec.name)) throw generic(`Duplicate ID '${spec.name}' for drive`);
+    const cfg = configFromQmp(spec.throttle ?? {});
+    const err = validateConfig(cfg);
+    if (err) throw generic(err);
+    const enabled = throttleEnabled(cfg);
+    if (!enabled && spec.group !== undefined && !this.engine.group(spec.group)) {
+      throw generic(`Throttle group '${spec.group}' not found`);
+    }
+    if (spec.workload) {
+      const wErr = workloadError(spec.workload as unknown as Record<string, unknown>);
+      if (wErr) throw generic(wErr);
+    }
+    if (spec.statsIntervals) checkIntervals(spec.statsIntervals);
+
+    const index = this.drives.length;
+    const rng = this.rng.fork();
+    const drive: Drive = {
+      index,
+      name: spec.name,
+      file: spec.file ?? `${spec.name}.qcow2`,
+      member: this.engine.addMember(index, spec.name),
+      disk: new VirtualDisk(this.sched, this.diskOwner, index, rng.fork()),
+      rng,
+      stats: new BlockStats(spec.statsIntervals ?? [], this.sched.nowNs),
+      workload: resolveWorkload(spec.workload),
+      outstanding: 0,
+      nextIssueNs: this.sched.nowNs,
+      pacingEventId: 0,
+    };
+    this.drives.push(drive);
+    this.byName.set(drive.name, drive);
+    if (enabled) {
+      this.engine.join(drive.member, spec.group ?? spec.name);
+      this.engine.configure(drive.member, cfg);
+    } else if (spec.group !== undefined) {
+      this.engine.join(drive.member, spec.group);
+    }
+    this.kick(drive);
+  }
+
+  /** Read-only view for the command-line exporter and the UI. */
+  drivesInfo(): DriveInfo[] {
+    return this.drives.map((d) => {
+      const g = d.member.group;
+      let throttle: Record<string, number> | null = null;
+      if (g) {
+        const all = configToQmp(g.state.config());
+        const dflt = configToQmp(defaultConfig());
+        throttle = Object.fromEntries(Object.entries(all).filter(([k, v]) => v !== dflt[k]));
+      }
+      return {
+        name: d.name,
+        file: d.file,
+        throttle,
+        group: g ? g.name : null,
+        workload: { ...d.workload },
+        statsIntervals: d.stats.intervals,
+      };
+    });
+  }
+
+  // ---- request path ----
+
+  private kick(d: Drive): void {
+    if (d.pacingEventId !== 0) this.sched.cancel(d.pacingEventId);
+    d.pacingEventId = this.sched.at(this.sched.nowNs, this.workloadOwner, d.index, 0, ARRIVAL_PRIORITY);
+  }
+
+  private onWorkloadTick(index: number): void {
+    const d = this.drives[index];
+    if (!d) return;
+    d.pacingEventId = 0;
+    this.pump(d);
+  }
+
+  /** Issues requests while the job's iodepth allows, respecting the pacing caps. */
+  private pump(d: Drive): void {
+    const w = d.workload;
+    if (w.rw === 'none') return;
+    const gapNs = pacingGapNs(w);
+    while (d.outstanding < w.iodepth) {
+      const nowNs = this.sched.nowNs;
+      if (gapNs > 0) {
+        if (nowNs < d.nextIssueNs) {
+          if (d.pacingEventId === 0) {
+            d.pacingEventId = this.sched.at(
+              Math.ceil(d.nextIssueNs),
+              this.workloadOwner,
+              d.index,
+              0,
+              ARRIVAL_PRIORITY,
+            );
+          }
+          return;
+        }
+        d.nextIssueNs = Math.max(d.nextIssueNs + gapNs, nowNs);
+      }
+      this.issue(d, nowNs);
+    }
+  }
+
+  private issue(d: Drive, nowNs: number): void {
+    const dir = pickDirection(d.workload, d.rng);
+    const req: BlockRequest = {
+      id: this.nextRequestId++,
+      bytes: d.workload.bs,
+      dir,
+      sequential: isSequential(d.workload),
+      submitNs: nowNs,
+    };
+    d.outstanding++;
+    this.engine.submit(d.member, dir, req);
+  }
+
+  private onThrottleDispatch(m: ThrottleMember, dir: Direction, req: BlockRequest): void {
+    const d = this.drives[m.id];
+    const g = m.group;
+    if (g) {
+      const meters = this.metersFor(g.name);
+      const nowNs = this.sched.nowNs;
+      meters[0].add(nowNs, 1);
+      meters[1].add(nowNs, req.bytes);
+      meters[dir === READ ? 2 : 3].add(nowNs, 1);
+      meters[dir === READ ? 4 : 5].add(nowNs, req.bytes);
+    }
+    d.disk.submit(req);
+  }
+
+  private onDiskComplete(index: number, requestId: number): void {
+    const d = this.drives[index];
+    const req = d?.disk.complete(requestId);
+    if (!d || !req) return;
+    const nowNs = this.sched.nowNs;
+    d.stats.account(req.dir, req.bytes, nowNs - req.submitNs, nowNs);
+    d.outstanding--;
+    this.pump(d);
+  }
+
+  private metersFor(group: string): RateMeter[] {
+    let m = this.meters.get(group);
+    if (!m) {
+      m = METER_KEYS.map(() => new RateMeter());
+      this.meters.set(group, m);
+    }
+    return m;
+  }
+
+  // ---- QMP ----
+
+  private findDrive(name: string): Drive {
+    const d = this.byName.get(name);
+    if (!d) throw new QmpError('DeviceNotFound', `Device '${name}' not found`);
+    return d;
+  }
+
+  private blockSetIoThrottle(args: Record<string, unknown>): Record<string, never> {
+    checkArgs(args, THROTTLE_ARGS);
+    const hasDevice = args.device !== undefined;
+    if (hasDevice === (args.id !== undefined)) throw generic("Need exactly one of 'device' and 'id'");
+    const d = this.findDrive((hasDevice ? args.device : args.id) as string);
+    const cfg = configFromQmp(args);
+    const err = validateConfig(cfg);
+    if (err) throw generic(err);
+    const m = d.member;
+    if (throttleEnabled(cfg)) {
+      const group = args.group as string | undefined;
+      if (!m.group) {
+        this.engine.join(m, group ?? d.name);
+      } else if (group !== undefined && group !== m.group.name) {
+        this.engine.leave(m);
+        this.engine.join(m, group);
+      }
+      this.engine.configure(m, cfg);
+    } else if (m.group) {
+      this.engine.leave(m);
+    }
+    this.pruneMeters();
+    return {};
+  }
+
+  private pruneMeters(): void {
+    for (const name of [...this.meters.keys()]) if (!this.engine.group(name)) this.meters.delete(name);
+  }
+
+  private queryBlock(): unknown[] {
+    return this.drives.map((d) => {
+      const g = d.member.group;
+      return {
+        device: d.name,
+        type: 'unknown',
+        removable: false,
+        locked: false,
+        inserted: {
+          file: d.file,
+          ro: false,
+          drv: 'qcow2',
+          encrypted: false,
+          detect_zeroes: 'off',
+          ...queryBlockThrottleFields(g ? g.state.config() : null, g ? g.name : null),
+          cache: { writeback: true, direct: false, 'no-flush': false },
+          write_threshold: 0,
+        },
+      };
+    });
+  }
+
+  private queryBlockstats(): unknown[] {
+    const nowNs = this.sched.nowNs;
+    return this.drives.map((d) => ({ device: d.name, stats: d.stats.query(nowNs) }));
+  }
+
+  private queryThrottleGroups(): unknown[] {
+    const nowNs = this.sched.nowNs;
+    return this.engine.allGroups().map((g) => {
+      const meters = this.meters.get(g.name);
+      const rates = Object.fromEntries(METER_KEYS.map((k, i) => [k, meters ? meters[i].rate(nowNs) : 0]));
+      return {
+        name: g.name,
+        members: [...g.members].reverse().map((m) => m.name),
+        limits: configToQmp(g.state.config()),
+        ...rates,
+        levels: this.levels(g),
+      };
+    });
+  }
+
+  /** Current bucket fill and burst fill, as [level, burst_level] per bucket (leaked view not applied). */
+  private levels(g: ThrottleGroup): Record<string, unknown> {
+    const s = g.state;
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < BUCKET_COUNT; i++) out[BUCKET_KEYS[i]] = [s.level[i], s.burstLevel[i]];
+    out.previous_leak_ns = s.previousLeakNs;
+    return out;
+  }
+
+  private workloadSet(args: Record<string, unknown>): Record<string, never> {
+    checkArgs(args, WORKLOAD_ARGS);
+    const d = this.findDrive(args.device as string);
+    const { device: _device, ...spec } = args;
+    const err = workloadError(spec);
+    if (err) throw generic(err);
+    d.workload = resolveWorkload(spec as unknown as WorkloadSpec);
+    d.nextIssueNs = this.sched.nowNs;
+    this.kick(d);
+    return {};
+  }
+
+  private blockstatsIntervals(args: Record<string, unknown>): Record<string, never> {
+    checkArgs(args, INTERVAL_ARGS);
+    const d = this.findDrive(args.device as string);
+    const intervals = args.intervals as number[];
+    checkIntervals(intervals);
+    d.stats.setIntervals(intervals, this.sched.nowNs);
+    return {};
+  }
+
+  qmpCommands(): QmpCommandTable {
+    return {
+      block_set_io_throttle: (a) => this.blockSetIoThrottle(a),
+      'query-block': () => this.queryBlock(),
+      'query-blockstats': () => this.queryBlockstats(),
+      'x-query-throttle-groups': () => this.queryThrottleGroups(),
+      'x-workload-set': (a) => this.workloadSet(a),
+      'x-blockstats-intervals': (a) => this.blockstatsIntervals(a),
+    };
+  }
+
+  // ---- snapshot ----
+
+  snapshot(): BlockLayerSnapshot {
+    return {
+      v: 1,
+      nextRequestId: this.nextRequestId,
+      drives: this.drives.map((d) => ({
+        name: d.name,
+        workload: { ...d.workload },
+        outstanding: d.outstanding,
+        nextIssueNs: d.nextIssueNs,
+        pacingEventId: d.pacingEventId,
+        rng: d.rng.snapshot(),
+        disk: d.disk.snapshot(),
+        stats: d.stats.snapshot(),
+      })),
+      throttle: this.engine.snapshot(),
+      meters: Object.fromEntries([...this.meters].map(([k, ms]) => [k, ms.map((m) => m.snapshot())])),
+    };
+  }
+
+  restore(raw: unknown): void {
+    const s = raw as BlockLayerSnapshot;
+    if (s?.v !== 1 || !Array.isArray(s.drives) || typeof s.nextRequestId !== 'number') {
+      throw new Error('block snapshot: bad data');
+    }
+    if (s.drives.length !== this.drives.length || s.drives.some((d, i) => d?.name !== this.drives[i].name)) {
+      throw new Error('block snapshot: drives differ from this machine');
+    }
+    for (const d of s.drives) {
+      VirtualDisk.validate(d.disk);
+      BlockStats.validate(d.stats);
+      if (workloadError(d.workload as unknown as Record<string, unknown>))
+        throw new Error('block snapshot: bad workload');
+    }
+    this.engine.restore(s.throttle);
+    this.nextRequestId = s.nextRequestId;
+    s.drives.forEach((ds, i) => {
+      const d = this.drives[i];
+      d.workload = { ...ds.workload };
+      d.outstanding = ds.outstanding;
+      d.nextIssueNs = ds.nextIssueNs;
+      d.pacingEventId = ds.pacingEventId;
+      d.disk.restore(ds.disk);
+      d.rng.restore(ds.rng);
+      d.stats.restore(ds.stats);
+    });
+    this.meters.clear();
+    for (const [k, ms] of Object.entries(s.meters ?? {})) {
+      const meters = METER_KEYS.map(() => new RateMeter());
+      for (let i = 0; i < meters.length; i++) meters[i].restore(ms[i]);
+      this.meters.set(k, meters);
+    }
+  }
+}

@@ -1,0 +1,455 @@
+// Throttle groups (throttle.md §7, §8, §10): shared bucket state, members inserted at the head,
+// per-direction round-robin tokens, one armed timer per direction per group owned by a member,
+// arrival intercept, schedule-next, timer callback, reconfiguration restart, drain and leave.
+//
+// Timers are scheduler events (owner name given at construction, kind = direction, arg = member
+// id) so they snapshot with the scheduler. Events at equal times run updates (priority
+// UPDATE_PRIORITY), then arrivals (ARRIVAL_PRIORITY), then timers (TIMER_PRIORITY) in arming order
+// (§0.2); callers that feed the engine use those priorities. A request woken from a queue runs
+// right after the handler that woke it, before any other event: woken requests wait in a local
+// run list that every entry point drains before it returns.
+//
+// The lab (block-layer.ts) and the conformance replay (cli/conformance.ts) both drive this class.
+import type { EventId, Scheduler } from '../core/scheduler';
+import { type Direction, ThrottleState, type ThrottleStateSnapshot } from './throttle';
+import { cloneConfig, defaultConfig, type ThrottleConfig } from './throttle-config';
+
+export const UPDATE_PRIORITY = 0;
+export const ARRIVAL_PRIORITY = 1;
+export const TIMER_PRIORITY = 2;
+
+/** What the engine needs of a request; the caller's own data rides along untouched. */
+export interface ThrottleRequest {
+  id: number;
+  bytes: number;
+}
+
+export interface ThrottleMember {
+  readonly id: number;
+  readonly name: string;
+  group: ThrottleGroup | null;
+  /** Per direction: requests waiting (FIFO). Woken requests have left it but still count as pending. */
+  readonly queues: [ThrottleRequest[], ThrottleRequest[]];
+  readonly pending: [number, number];
+  /** Per direction: the member's own timer event, 0 when not pending. */
+  readonly timerIds: [EventId, EventId];
+  readonly timerDeadlinesNs: [number, number];
+  /** "limits disabled" counter (drain, §8). */
+  disabled: number;
+}
+
+export interface ThrottleGroup {
+  readonly name: string;
+  /** Created by -object throttle-group: survives its last member. */
+  readonly explicit: boolean;
+  readonly state: ThrottleState;
+  /** Head = newest member (§10.2). */
+  readonly members: ThrottleMember[];
+  readonly tokens: [ThrottleMember | null, ThrottleMember | null];
+  readonly armed: [boolean, boolean];
+}
+
+export type TimerLogEntry =
+  | {
+      event: 'arm';
+      atNs: number;
+      member: ThrottleMember;
+      dir: Direction;
+      deadlineNs: number;
+      reason: 'throttled' | 'immediate-restart';
+    }
+  | { event: 'fire'; atNs: number; member: ThrottleMember; dir: Direction };
+
+export interface ThrottleHooks {
+  /** A request may proceed: it has been accounted on its group's state (or is unthrottled). */
+  onDispatch(member: ThrottleMember, dir: Direction, req: ThrottleRequest): void;
+  onTimerLog?(entry: TimerLogEntry): void;
+}
+
+export interface ThrottleGroupsSnapshot {
+  v: 1;
+  groups: {
+    name: string;
+    explicit: boolean;
+    state: ThrottleStateSnapshot;
+    members: number[];
+    tokens: [number, number];
+    armed: [boolean, boolean];
+  }[];
+  members: {
+    id: number;
+    group: string | null;
+    queues: [ThrottleRequest[], ThrottleRequest[]];
+    pending: [number, number];
+    timerIds: [number, number];
+    timerDeadlinesNs: [number, number];
+    disabled: number;
+  }[];
+}
+
+interface Woken {
+  member: ThrottleMember;
+  dir: Direction;
+  req: ThrottleRequest;
+}
+
+export class ThrottleGroups {
+  private readonly groups = new Map<string, ThrottleGroup>();
+  private readonly members = new Map<number, ThrottleMember>();
+  private readonly owner: number;
+  private readonly woken: Woken[] = [];
+  private depth = 0;
+
+  constructor(
+    private readonly sched: Scheduler,
+    private readonly hooks: ThrottleHooks,
+    ownerName = 'block.throttle',
+  ) {
+    this.owner = sched.register(ownerName, (kind, arg) => this.onTimerEvent(kind as Direction, arg));
+  }
+
+  // ---- membership ----
+
+  addMember(id: number, name: string): ThrottleMember {
+    if (this.members.has(id)) throw new Error(`throttle: member id ${id} already exists`);
+    const m: ThrottleMember = {
+      id,
+      name,
+      group: null,
+      queues: [[], []],
+      pending: [0, 0],
+      timerIds: [0, 0],
+      timerDeadlinesNs: [0, 0],
+      disabled: 0,
+    };
+    this.members.set(id, m);
+    return m;
+  }
+
+  member(id: number): ThrottleMember | undefined {
+    return this.members.get(id);
+  }
+
+  group(name: string): ThrottleGroup | undefined {
+    return this.groups.get(name);
+  }
+
+  allGroups(): ThrottleGroup[] {
+    return [...this.groups.values()];
+  }
+
+  /** Creates a group (explicit: a -object throttle-group) with the given config, levels reset. */
+  createGroup(name: string, cfg: ThrottleConfig, explicit: boolean): ThrottleGroup {
+    if (this.groups.has(name)) throw new Error(`throttle: group ${name} already exists`);
+    const state = new ThrottleState();
+    state.configure(cfg, this.sched.nowNs);
+    const g: ThrottleGroup = {
+      name,
+      explicit,
+      state,
+      members: [],
+      tokens: [null, null],
+      armed: [false, false],
+    };
+    this.groups.set(name, g);
+    return g;
+  }
+
+  /** Registers m in the group (created empty if absent): inserted at the head; a new group's tokens go to m. */
+  join(m: ThrottleMember, groupName: string): ThrottleGroup {
+    if (m.group) throw new Error(`throttle: ${m.name} is already in group ${m.group.name}`);
+    const g = this.groups.get(groupName) ?? this.createGroup(groupName, defaultConfig(), false);
+    g.members.unshift(m);
+    if (g.tokens[0] === null) g.tokens[0] = m;
+    if (g.tokens[1] === null) g.tokens[1] = m;
+    m.group = g;
+    return g;
+  }
+
+  /** Drains m, then unregisters it; a token it holds moves to its successor (§10.2). */
+  leave(m: ThrottleMember): void {
+    const g = m.group;
+    if (!g) return;
+    this.drain(m);
+    for (const dir of [0, 1] as const) {
+      if (g.tokens[dir] === m) {
+        const next = this.successor(g, m);
+        g.tokens[dir] = next === m ? null : next;
+      }
+    }
+    g.members.splice(g.members.indexOf(m), 1);
+    m.group = null;
+    if (g.members.length === 0 && !g.explicit) this.groups.delete(g.name);
+  }
+
+  /** Deletes an explicit group with no members. */
+  deleteGroup(name: string): void {
+    const g = this.groups.get(name);
+    if (g && g.members.length === 0) this.groups.delete(name);
+  }
+
+  // ---- configuration ----
+
+  /** throttle_group_config + restart of that member (§8): group-wide config, levels reset, m restarted. */
+  configure(m: ThrottleMember, cfg: ThrottleConfig): void {
+    const g = m.group;
+    if (!g) throw new Error(`throttle: ${m.name} is not in a group`);
+    g.state.configure(cloneConfig(cfg), this.sched.nowNs);
+    this.restartMember(m);
+  }
+
+  /** The group object's `limits` (qom-set): new config and reset levels, no restart (§8). */
+  setGroupConfig(g: ThrottleGroup, cfg: ThrottleConfig): void {
+    g.state.configure(cloneConfig(cfg), this.sched.nowNs);
+  }
+
+  /** Drain (§8): limits disabled while m's queues are flushed back-to-back (accounted, unchecked). */
+  drain(m: ThrottleMember): void {
+    if (!m.group) return;
+    m.disabled++;
+    try {
+      this.restartMember(m);
+    } finally {
+      m.disabled--;
+    }
+  }
+
+  // ---- requests ----
+
+  /** A request of m arrives (throttle_group_co_io_limits_intercept). */
+  submit(m: ThrottleMember, dir: Direction, req: ThrottleRequest): void {
+    const g = m.group;
+    if (!g) {
+      this.hooks.onDispatch(m, dir, req);
+      return;
+    }
+    this.enter();
+    try {
+      const token = this.nextToken(m, dir);
+      const mustWait = this.scheduleTimer(token, dir);
+      if (mustWait || m.pending[dir] > 0) {
+        m.pending[dir]++;
+        m.queues[dir].push(req);
+        return;
+      }
+      g.state.account(dir, req.bytes);
+      this.hooks.onDispatch(m, dir, req);
+      this.scheduleNext(m, dir);
+    } finally {
+      this.leaveHandler();
+    }
+  }
+
+  /** Requests of m in dir that have not been dispatched yet (queued or woken). */
+  pendingCount(m: ThrottleMember, dir: Direction): number {
+    return m.pending[dir];
+  }
+
+  // ---- the scheduler rules (§10.3, §10.4) ----
+
+  private successor(g: ThrottleGroup, m: ThrottleMember): ThrottleMember {
+    const i = g.members.indexOf(m);
+    return g.members[(i + 1) % g.members.length];
+  }
+
+  private nextToken(m: ThrottleMember, dir: Direction): ThrottleMember {
+    if (m.pending[dir] > 0 && m.disabled > 0) return m;
+    const g = m.group!;
+    const start = g.tokens[dir] ?? m;
+    let token = this.successor(g, start);
+    while (token !== start && token.pending[dir] === 0) token = this.successor(g, token);
+    if (token === start && start.pending[dir] === 0) return m;
+    return token;
+  }
+
+  /** schedule-timer(T, d): true = throttled. */
+  private scheduleTimer(t: ThrottleMember, dir: Direction): boolean {
+    if (t.disabled > 0) return false;
+    const g = t.group!;
+    if (g.armed[dir]) return true;
+    const nowNs = this.sched.nowNs;
+    const wait = g.state.check(nowNs, dir);
+    if (wait <= 0) return false;
+    if (t.timerIds[dir] === 0) this.armTimer(t, dir, nowNs + wait, 'throttled');
+    g.tokens[dir] = t;
+    g.armed[dir] = true;
+    return true;
+  }
+
+  private scheduleNext(m: ThrottleMember, dir: Direction): void {
+    const g = m.group!;
+    const token = this.nextToken(m, dir);
+    if (token.pending[dir] === 0) return;
+    if (this.scheduleTimer(token, dir)) return;
+    if (this.wakeHead(m, dir)) {
+      g.tokens[dir] = m;
+    } else {
+      this.armTimer(token, dir, this.sched.nowNs, 'immediate-restart');
+      g.armed[dir] = true;
+      g.tokens[dir] = token;
+    }
+  }
+
+  private armTimer(
+    t: ThrottleMember,
+    dir: Direction,
+    deadlineNs: number,
+    reason: 'throttled' | 'immediate-restart',
+  ) {
+    if (t.timerIds[dir] !== 0) this.sched.cancel(t.timerIds[dir]);
+    t.timerIds[dir] = this.sched.at(deadlineNs, this.owner, dir, t.id, TIMER_PRIORITY);
+    t.timerDeadlinesNs[dir] = deadlineNs;
+    this.hooks.onTimerLog?.({ event: 'arm', atNs: this.sched.nowNs, member: t, dir, deadlineNs, reason });
+  }
+
+  private onTimerEvent(dir: Direction, memberId: number): void {
+    const m = this.members.get(memberId);
+    if (!m) return;
+    m.timerIds[dir] = 0;
+    this.enter();
+    try {
+      this.timerCallback(m, dir);
+    } finally {
+      this.leaveHandler();
+    }
+  }
+
+  private timerCallback(m: ThrottleMember, dir: Direction): void {
+    this.hooks.onTimerLog?.({ event: 'fire', atNs: this.sched.nowNs, member: m, dir });
+    const g = m.group;
+    if (!g) return;
+    g.armed[dir] = false;
+    this.restartQueue(m, dir);
+  }
+
+  /** Wakes m's head request in dir; else runs schedule-next (throttle_group_restart_queue_entry). */
+  private restartQueue(m: ThrottleMember, dir: Direction): void {
+    if (!this.wakeHead(m, dir)) this.scheduleNext(m, dir);
+  }
+
+  /** throttle_group_restart_tgm: per direction, fire m's pending timer now, else restart its queue. */
+  private restartMember(m: ThrottleMember): void {
+    for (const dir of [0, 1] as const) {
+      this.enter();
+      try {
+        if (m.timerIds[dir] !== 0) {
+          this.sched.cancel(m.timerIds[dir]);
+          m.timerIds[dir] = 0;
+          this.timerCallback(m, dir);
+        } else {
+          this.restartQueue(m, dir);
+        }
+      } finally {
+        this.leaveHandler();
+      }
+    }
+  }
+
+  private wakeHead(m: ThrottleMember, dir: Direction): boolean {
+    const req = m.queues[dir].shift();
+    if (req === undefined) return false;
+    this.woken.push({ member: m, dir, req });
+    return true;
+  }
+
+  private enter(): void {
+    this.depth++;
+  }
+
+  /** End of a handler: woken requests run now, in wake order, each possibly waking the next. */
+  private leaveHandler(): void {
+    if (this.depth === 1) {
+      while (this.woken.length > 0) {
+        const w = this.woken.shift()!;
+        this.runWoken(w);
+      }
+    }
+    this.depth--;
+  }
+
+  private runWoken({ member: m, dir, req }: Woken): void {
+    m.pending[dir]--;
+    const g = m.group;
+    if (g) g.state.account(dir, req.bytes);
+    this.hooks.onDispatch(m, dir, req);
+    if (g) this.scheduleNext(m, dir);
+  }
+
+  // ---- snapshot ----
+
+  snapshot(): ThrottleGroupsSnapshot {
+    const id = (m: ThrottleMember | null) => (m ? m.id : -1);
+    return {
+      v: 1,
+      groups: [...this.groups.values()].map((g) => ({
+        name: g.name,
+        explicit: g.explicit,
+        state: g.state.snapshot(),
+        members: g.members.map((m) => m.id),
+        tokens: [id(g.tokens[0]), id(g.tokens[1])],
+        armed: [g.armed[0], g.armed[1]],
+      })),
+      members: [...this.members.values()].map((m) => ({
+        id: m.id,
+        group: m.group ? m.group.name : null,
+        queues: [m.queues[0].map((r) => ({ ...r })), m.queues[1].map((r) => ({ ...r }))],
+        pending: [m.pending[0], m.pending[1]],
+        timerIds: [m.timerIds[0], m.timerIds[1]],
+        timerDeadlinesNs: [m.timerDeadlinesNs[0], m.timerDeadlinesNs[1]],
+        disabled: m.disabled,
+      })),
+    };
+  }
+
+  /** Members must already exist (same ids); groups are rebuilt. Validates before changing anything. */
+  restore(s: ThrottleGroupsSnapshot): void {
+    if (s?.v !== 1 || !Array.isArray(s.groups) || !Array.isArray(s.members)) {
+      throw new Error('throttle groups snapshot: bad data');
+    }
+    const names = new Set<string>();
+    for (const g of s.groups) {
+      ThrottleState.validate(g.state);
+      if (typeof g.name !== 'string' || names.has(g.name))
+        throw new Error('throttle groups snapshot: bad group');
+      names.add(g.name);
+      for (const id of [...g.members, ...g.tokens]) {
+        if (id !== -1 && !this.members.has(id))
+          throw new Error(`throttle groups snapshot: unknown member ${id}`);
+      }
+    }
+    for (const m of s.members) {
+      if (!this.members.has(m.id)) throw new Error(`throttle groups snapshot: unknown member ${m.id}`);
+      if (m.group !== null && !names.has(m.group)) throw new Error('throttle groups snapshot: unknown group');
+      if (!Array.isArray(m.queues) || m.queues.length !== 2)
+        throw new Error('throttle groups snapshot: bad queues');
+    }
+    this.groups.clear();
+    this.woken.length = 0;
+    for (const gs of s.groups) {
+      const state = new ThrottleState();
+      state.restore(gs.state);
+      const pick = (id: number) => (id === -1 ? null : this.members.get(id)!);
+      const g: ThrottleGroup = {
+        name: gs.name,
+        explicit: gs.explicit,
+        state,
+        members: gs.members.map((id) => this.members.get(id)!),
+        tokens: [pick(gs.tokens[0]), pick(gs.tokens[1])],
+        armed: [gs.armed[0], gs.armed[1]],
+      };
+      this.groups.set(g.name, g);
+    }
+    for (const ms of s.members) {
+      const m = this.members.get(ms.id)!;
+      m.group = ms.group === null ? null : this.groups.get(ms.group)!;
+      for (const d of [0, 1] as const) {
+        m.queues[d].length = 0;
+        m.queues[d].push(...ms.queues[d].map((r) => ({ ...r })));
+        m.pending[d] = ms.pending[d];
+        m.timerIds[d] = ms.timerIds[d];
+        m.timerDeadlinesNs[d] = ms.timerDeadlinesNs[d];
+      }
+      m.disabled = ms.disabled;
+    }
+  }
+}
