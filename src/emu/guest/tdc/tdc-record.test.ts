@@ -1,0 +1,46 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { offsetToWords, psWithinSecond, SEQ_MASK, sequenceGap } from './tdc-record';
+
+describe('tdc-record', () => {
+  it('decodes the three records of the spec conversation (tdc.md §5(c))', () => {
+    expect(psWithinSecond(12_500, 0x200)).toBe(100_001_000);
+    expect(psWithinSecond(25_000, 0x500)).toBe(200_002_500);
+    expect(psWithinSecond(37_562, 0x800)).toBe(300_500_000);
+  });
+
+  it('masks the raw ACAM bins out of word 2', () => {
+    expect(psWithinSecond(1, 0x1234_5200)).toBe(psWithinSecond(1, 0x200));
+  });
+
+  it('splits −229,460 ps as the v8 driver does (tdc.md §2.11)', () => {
+    expect(offsetToWords(-229_460)).toEqual({ seconds: 0xffffffff, coarse: 124_999_971, frac: 1301 });
+  });
+
+  it('splits positive offsets into ticks and fractions', () => {
+    expect(offsetToWords(0)).toEqual({ seconds: 0, coarse: 0, frac: 0 });
+    expect(offsetToWords(1_000_000_000_000 + 8000 + 1000)).toEqual({ seconds: 1, coarse: 1, frac: 512 });
+  });
+
+  it('an offset and its negation add up to zero with carries', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000_000 }), (ps) => {
+        const p = offsetToWords(ps);
+        const n = offsetToWords(-ps);
+        let frac = p.frac + n.frac;
+        let coarse = p.coarse + n.coarse + (frac >= 4096 ? 1 : 0);
+        frac &= 0xfff;
+        const carry = coarse >= 125_000_000 ? 1 : 0;
+        coarse %= 125_000_000;
+        expect([(p.seconds + n.seconds + carry) >>> 0, coarse, frac]).toEqual([0, 0, 0]);
+      }),
+    );
+  });
+
+  it('counts sequence gaps modulo 2^28 across the wrap (scenario B7)', () => {
+    expect(sequenceGap(5, 5)).toBe(0);
+    expect(sequenceGap(5, 8)).toBe(3);
+    expect(sequenceGap(SEQ_MASK, 0)).toBe(1);
+    expect(sequenceGap(SEQ_MASK - 1, 1)).toBe(3);
+  });
+});
