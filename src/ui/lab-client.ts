@@ -1,0 +1,92 @@
+// The UI's end of the worker protocol: starts the lab worker, routes each batch's items into the
+// store, and turns commands into messages. Panels call these functions; they never post directly.
+import type {
+  FromWorker,
+  LabSpec,
+  QmpCommand,
+  QmpResponse,
+  Speed,
+  ToWorker,
+  WorkerItem,
+} from '../worker/protocol';
+import { useLab } from './store';
+
+let worker: Worker | undefined;
+let nextId = 1;
+const pendingQmp = new Map<number, (r: QmpResponse) => void>();
+const pendingLoads: ((error: string | undefined) => void)[] = [];
+
+function route(item: WorkerItem): void {
+  const store = useLab.getState();
+  switch (item.kind) {
+    case 'ready':
+      store.setReady(item.commands);
+      break;
+    case 'tick':
+      store.applyTick(item);
+      break;
+    case 'qmpResult': {
+      const resolve = pendingQmp.get(item.id);
+      pendingQmp.delete(item.id);
+      resolve?.(item.response);
+      break;
+    }
+    case 'labLoaded':
+      store.labLoaded(item.generation);
+      pendingLoads.shift()?.(undefined);
+      break;
+    case 'labError':
+      store.setLabError(item.message);
+      pendingLoads.shift()?.(item.message);
+      break;
+    case 'snapshot':
+    case 'restored':
+      break;
+  }
+}
+
+/** Starts the worker (once); returns a function that stops it. */
+export function connectLab(): () => void {
+  if (worker) return () => {};
+  const w = new Worker(new URL('../worker/lab.worker.ts', import.meta.url), { type: 'module' });
+  worker = w;
+  w.onmessage = (e: MessageEvent<FromWorker>) => {
+    for (const item of e.data.items) route(item);
+  };
+  w.onerror = (e) => useLab.getState().setWorkerError(e.message || 'the lab worker failed to start');
+  return () => {
+    w.terminate();
+    if (worker === w) worker = undefined;
+  };
+}
+
+export function send(msg: ToWorker): void {
+  worker?.postMessage(msg);
+}
+
+/** Sends one QMP command; resolves with QEMU's `{return}` or `{error}`. */
+export function qmp(cmd: QmpCommand): Promise<QmpResponse> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    pendingQmp.set(id, resolve);
+    send({ kind: 'qmp', id, cmd });
+  });
+}
+
+/** The error description of a response, or undefined when it succeeded. */
+export function qmpError(r: QmpResponse): string | undefined {
+  return 'error' in r ? r.error.desc : undefined;
+}
+
+/** Rebuilds the machine; resolves with the error message, or undefined when it loaded. */
+export function loadLab(lab: LabSpec): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    pendingLoads.push(resolve);
+    send({ kind: 'loadLab', lab });
+  });
+}
+
+export const setSpeed = (speed: Speed) => send({ kind: 'setSpeed', speed });
+export const pause = () => send({ kind: 'pause' });
+export const resume = () => send({ kind: 'resume' });
+export const step = (ns: number) => send({ kind: 'step', ns });

@@ -1,0 +1,78 @@
+// The header: virtual clock, speed control (×1, ×10, ×100, max), pause/resume and single step.
+import { useState } from 'react';
+import { SPEEDS, type Speed } from '../../worker/protocol';
+import { pause, resume, setSpeed, step } from '../lab-client';
+import { useLab } from '../store';
+
+const STEP_CHOICES_NS = [1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
+
+const speedLabel = (s: Speed) => (s === 'max' ? 'max' : `×${s}`);
+const stepLabel = (ns: number) => (ns >= 1e9 ? `${ns / 1e9} s` : `${ns / 1e6} ms`);
+
+/** Virtual seconds with milliseconds, e.g. "12.345 s". */
+export function formatClock(nowNs: number): string {
+  return `${(Math.floor(nowNs / 1e6) / 1e3).toFixed(3)} s`;
+}
+
+export function LabHeader() {
+  const nowNs = useLab((s) => s.nowNs);
+  const speed = useLab((s) => s.speed);
+  const paused = useLab((s) => s.paused);
+  const achieved = useLab((s) => s.achievedSpeed);
+  const connected = useLab((s) => s.connected);
+  const [stepNs, setStepNs] = useState(STEP_CHOICES_NS[1]);
+
+  return (
+    <header className="lab-header">
+      <h1>Device Lab</h1>
+      <div className="clock">
+        <span className="clock-label" id="clock-label">
+          virtual time
+        </span>
+        <span role="timer" aria-labelledby="clock-label" className="clock-value">
+          {formatClock(nowNs)}
+        </span>
+        <span className="achieved" title="virtual seconds per wall second, over the last second">
+          {connected
+            ? paused
+              ? 'paused'
+              : `×${achieved.toFixed(achieved < 10 ? 2 : 0)} achieved`
+            : 'starting…'}
+        </span>
+      </div>
+      <fieldset className="speed-control">
+        <legend className="visually-hidden">Speed</legend>
+        {SPEEDS.map((s) => (
+          <button
+            key={String(s)}
+            type="button"
+            aria-label={`speed ${speedLabel(s)}`}
+            aria-pressed={!paused && speed === s}
+            onClick={() => {
+              setSpeed(s);
+              if (paused) resume();
+            }}
+          >
+            {speedLabel(s)}
+          </button>
+        ))}
+        <button type="button" aria-pressed={paused} onClick={() => (paused ? resume() : pause())}>
+          {paused ? 'Resume' : 'Pause'}
+        </button>
+        <button type="button" aria-label={`step ${stepLabel(stepNs)}`} onClick={() => step(stepNs)}>
+          Step
+        </button>
+        <label className="step-size">
+          <span className="visually-hidden">step size</span>
+          <select value={stepNs} onChange={(e) => setStepNs(Number(e.target.value))} aria-label="step size">
+            {STEP_CHOICES_NS.map((ns) => (
+              <option key={ns} value={ns}>
+                {stepLabel(ns)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </fieldset>
+    </header>
+  );
+}

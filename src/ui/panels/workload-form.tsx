@@ -1,0 +1,93 @@
+// Edits one disk's guest workload with fio's names through x-workload-set.
+import { useState } from 'react';
+import { qmp, qmpError } from '../lab-client';
+
+const RW = ['read', 'write', 'randread', 'randwrite', 'randrw', 'none'] as const;
+const NUMBER_FIELDS = ['rwmixread', 'bs', 'iodepth', 'rate_iops', 'rate'] as const;
+type NumberField = (typeof NUMBER_FIELDS)[number];
+
+export interface Workload {
+  rw: (typeof RW)[number];
+  rwmixread: number;
+  bs: number;
+  iodepth: number;
+  rate_iops: number;
+  rate: number;
+}
+
+/** The default workload of a drive described only by -drive (automation.md §3). */
+export const DEFAULT_WORKLOAD: Workload = {
+  rw: 'randrw',
+  rwmixread: 50,
+  bs: 4096,
+  iodepth: 32,
+  rate_iops: 0,
+  rate: 0,
+};
+
+export function WorkloadForm({ device, initial }: { device: string; initial?: Partial<Workload> }) {
+  const [w, setW] = useState<Workload>({ ...DEFAULT_WORKLOAD, ...initial });
+  const [error, setError] = useState<string>();
+  const [saved, setSaved] = useState(false);
+
+  const apply = async () => {
+    const args: Record<string, unknown> = { device, rw: w.rw };
+    if (w.rw !== 'none') {
+      for (const f of NUMBER_FIELDS) if (f.startsWith('rate') ? w[f] > 0 : true) args[f] = w[f];
+    }
+    const err = qmpError(await qmp({ execute: 'x-workload-set', arguments: args }));
+    setError(err);
+    setSaved(!err);
+  };
+  const setNumber = (f: NumberField, text: string) => {
+    setSaved(false);
+    setW({ ...w, [f]: Number(text) });
+  };
+
+  return (
+    <form
+      className="workload-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        apply();
+      }}
+    >
+      <label>
+        <span>rw</span>
+        <select
+          aria-label={`${device} rw`}
+          value={w.rw}
+          onChange={(e) => {
+            setSaved(false);
+            setW({ ...w, rw: e.target.value as Workload['rw'] });
+          }}
+        >
+          {RW.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      </label>
+      {NUMBER_FIELDS.map((f) => (
+        <label key={f}>
+          <span>{f}</span>
+          <input
+            type="number"
+            aria-label={`${device} ${f}`}
+            value={w[f]}
+            min={0}
+            onChange={(e) => setNumber(f, e.target.value)}
+          />
+        </label>
+      ))}
+      <button type="submit" aria-label={`apply ${device} workload`}>
+        Apply
+      </button>
+      {saved && <span className="ok">applied</span>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

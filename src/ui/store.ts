@@ -1,0 +1,126 @@
+// The UI's one store (STYLE §7): the latest tick, the watched query results, bounded chart
+// series per throttle group, and lab-level status. Only this module creates zustand state.
+import { create } from 'zustand';
+import type { Speed, TickItem } from '../worker/protocol';
+import type { BlockInfo, BlockStatsInfo, ThrottleGroupInfo } from './qmp-shapes';
+import { asArray } from './qmp-shapes';
+import { SeriesRing } from './series';
+
+/** Virtual seconds of history the charts show. */
+export const CHART_WINDOW_S = 30;
+/** Minimum virtual time between two chart samples. */
+const SAMPLE_EVERY_S = 0.1;
+const SERIES_CAPACITY = 600;
+/** Charts redraw at most this often (wall ms); the text alternatives follow every tick. */
+const CHART_REDRAW_MS = 250;
+
+export interface LabState {
+  connected: boolean;
+  commands: string[];
+  generation: number;
+  nowNs: number;
+  speed: Speed;
+  paused: boolean;
+  achievedSpeed: number;
+  groups: ThrottleGroupInfo[];
+  blocks: BlockInfo[];
+  blockstats: BlockStatsInfo[];
+  /** Mutable bounded rings; `seriesVersion` changes when charts should redraw. */
+  series: Map<string, SeriesRing>;
+  seriesVersion: number;
+  labError?: string;
+  labNotice?: string;
+  workerError?: string;
+
+  applyTick(t: TickItem): void;
+  labLoaded(generation: number): void;
+  setLabError(message: string | undefined): void;
+  setReady(commands: string[]): void;
+  setWorkerError(message: string): void;
+}
+
+let lastRedrawMs = Number.NEGATIVE_INFINITY;
+
+export const useLab = create<LabState>()((set, get) => ({
+  connected: false,
+  commands: [],
+  generation: 0,
+  nowNs: 0,
+  speed: 1,
+  paused: false,
+  achievedSpeed: 0,
+  groups: [],
+  blocks: [],
+  blockstats: [],
+  series: new Map(),
+  seriesVersion: 0,
+
+  applyTick(t) {
+    const groups = asArray<ThrottleGroupInfo>(t.queries['x-query-throttle-groups']);
+    const tS = t.nowNs / 1e9;
+    const { series } = get();
+    let sampled = false;
+    for (const g of groups) {
+      let ring = series.get(g.name);
+      if (!ring) {
+        ring = new SeriesRing(SERIES_CAPACITY);
+        series.set(g.name, ring);
+      }
+      const last = ring.last();
+      if (last && tS < last.t) {
+        ring = new SeriesRing(SERIES_CAPACITY); // time went back (snapshot restore)
+        series.set(g.name, ring);
+      }
+      if (!last || tS - last.t >= SAMPLE_EVERY_S || tS < last.t) {
+        ring.push({
+          t: tS,
+          iops: g.iops,
+          rd_iops: g.rd_iops,
+          wr_iops: g.wr_iops,
+          bps: g.bps,
+          rd_bps: g.rd_bps,
+          wr_bps: g.wr_bps,
+        });
+        sampled = true;
+      }
+    }
+    const wallMs = performance.now();
+    const redraw = sampled && wallMs - lastRedrawMs >= CHART_REDRAW_MS;
+    if (redraw) lastRedrawMs = wallMs;
+    set((s) => ({
+      connected: true,
+      nowNs: t.nowNs,
+      speed: t.speed,
+      paused: t.paused,
+      achievedSpeed: t.achievedSpeed,
+      groups,
+      blocks: 'query-block' in t.queries ? asArray<BlockInfo>(t.queries['query-block']) : s.blocks,
+      blockstats:
+        'query-blockstats' in t.queries
+          ? asArray<BlockStatsInfo>(t.queries['query-blockstats'])
+          : s.blockstats,
+      seriesVersion: redraw ? s.seriesVersion + 1 : s.seriesVersion,
+    }));
+  },
+
+  labLoaded(generation) {
+    set({ generation, series: new Map(), seriesVersion: 0, labError: undefined });
+  },
+
+  setLabError(message) {
+    set({ labError: message });
+  },
+
+  setReady(commands) {
+    set({ connected: true, commands });
+  },
+
+  setWorkerError(message) {
+    set({ workerError: message });
+  },
+}));
+
+/** The group a disk belongs to, from `query-block` (undefined when not throttled). */
+export function groupOfDisk(blocks: BlockInfo[], device: string): string | undefined {
+  return blocks.find((b) => b.device === device)?.inserted?.group;
+}
