@@ -137,7 +137,7 @@ function expectEqual(path: string, got: unknown, want: unknown): void {
     if (!Array.isArray(got) || got.length !== want.length) {
       throw new Mismatch(`${path}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
     }
-    want.forEach((w, i) => expectEqual(`${path}[${i}]`, got[i], w));
+    for (let i = 0; i < want.length; i++) expectEqual(`${path}[${i}]`, got[i], want[i]);
     return;
   }
   if (typeof want === 'object' && want !== null) {
