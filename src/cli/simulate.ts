@@ -1,0 +1,152 @@
+// `device-lab simulate [--lab FILE] [--qemu 'ARGS'] --seconds S [--seed N] [--json]`
+// (automation.md §1): builds a lab (the default lab if neither option), runs it S virtual
+// seconds as fast as possible, then prints a table or one JSON object with the keys
+// virtual_s, wall_s, query-blockstats, groups, serial, tdc.
+import type { QmpResponse } from '../emu/control/qmp-types';
+import { Machine, type MachineOptions } from '../emu/machine';
+import { loadDataFile, UsageError } from './load';
+
+export interface SimulateResult {
+  virtual_s: number;
+  wall_s: number;
+  'query-blockstats': unknown[];
+  groups: unknown[];
+  serial: unknown[];
+  tdc: unknown[];
+}
+
+const CHUNK_NS = 1_000_000_000;
+
+function listOrEmpty(m: Machine, execute: string): unknown[] {
+  if (!m.qmpCommandNames().includes(execute)) return [];
+  const r: QmpResponse = m.qmp({ execute });
+  return 'return' in r && Array.isArray(r.return) ? r.return : [];
+}
+
+export function parseSimulateArgs(args: string[]): { opts: MachineOptions; seconds: number; json: boolean } {
+  const opts: MachineOptions = {};
+  let seconds: number | undefined;
+  let json = false;
+  let labFile: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`simulate: ${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') json = true;
+    else if (a === '--lab') labFile = value();
+    else if (a === '--qemu') opts.qemu = value();
+    else if (a === '--seconds') {
+      const v = value();
+      seconds = /^\d+(\.\d+)?$/.test(v) ? Number(v) : Number.NaN;
+      if (!(seconds > 0))
+        throw new UsageError(`simulate: --seconds expects a positive number of seconds, got '${v}'`);
+    } else if (a === '--seed') {
+      const v = value();
+      if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) {
+        throw new UsageError(`simulate: --seed expects an integer from 0 to 4294967295, got '${v}'`);
+      }
+      opts.seed = Number(v);
+    } else throw new UsageError(`simulate: unknown argument ${a}`);
+  }
+  if (seconds === undefined) throw new UsageError('simulate: --seconds S is required');
+  if (labFile !== undefined && opts.qemu !== undefined)
+    throw new UsageError('simulate: give --lab or --qemu, not both');
+  if (labFile !== undefined) opts.lab = loadDataFile(labFile) as MachineOptions['lab'];
+  return { opts, seconds, json };
+}
+
+export function simulate(
+  opts: MachineOptions,
+  seconds: number,
+  wallMs: () => number,
+  labName: string,
+): SimulateResult {
+  let m: Machine;
+  try {
+    m = Machine.create(opts);
+  } catch (e) {
+    throw new UsageError(`${labName}: ${(e as Error).message}`);
+  }
+  const endNs = Math.round(seconds * 1e9);
+  const t0 = wallMs();
+  while (m.nowNs < endNs) m.run(Math.min(CHUNK_NS, endNs - m.nowNs));
+  const wallS = (wallMs() - t0) / 1000;
+  return {
+    virtual_s: m.nowNs / 1e9,
+    wall_s: Number(wallS.toFixed(3)),
+    'query-blockstats': listOrEmpty(m, 'query-blockstats'),
+    groups: listOrEmpty(m, 'x-query-throttle-groups'),
+    serial: listOrEmpty(m, 'x-query-serial'),
+    tdc: listOrEmpty(m, 'x-query-tdc'),
+  };
+}
+
+function pad(cells: string[][]): string[] {
+  const widths = cells[0].map((_, c) => Math.max(...cells.map((row) => row[c].length)));
+  return cells.map((row) =>
+    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '),
+  );
+}
+
+interface StatsRow {
+  device: string;
+  stats: { rd_operations: number; wr_operations: number; rd_bytes: number; wr_bytes: number };
+}
+interface GroupRow {
+  name: string;
+  members: string[];
+  limits: Record<string, number>;
+  iops: number;
+  bps: number;
+}
+
+/** The human-readable form: one row per drive, then one per group. */
+export function simulateTable(r: SimulateResult): string[] {
+  const lines = [
+    `virtual ${r.virtual_s} s in ${r.wall_s} s wall (${(r.virtual_s / Math.max(r.wall_s, 1e-9)).toFixed(0)}x realtime)`,
+    '',
+  ];
+  const drives = r['query-blockstats'] as StatsRow[];
+  lines.push(
+    ...pad([
+      ['drive', 'rd_ops', 'wr_ops', 'avg IOPS', 'avg MB/s'],
+      ...drives.map((d) => [
+        d.device,
+        String(d.stats.rd_operations),
+        String(d.stats.wr_operations),
+        ((d.stats.rd_operations + d.stats.wr_operations) / r.virtual_s).toFixed(1),
+        ((d.stats.rd_bytes + d.stats.wr_bytes) / r.virtual_s / 1e6).toFixed(2),
+      ]),
+    ]),
+  );
+  lines.push('');
+  const groups = r.groups as GroupRow[];
+  lines.push(
+    ...pad([
+      ['group', 'members', 'iops limit', 'IOPS (last s)', 'MB/s (last s)'],
+      ...groups.map((g) => [
+        g.name,
+        g.members.join(','),
+        String(g.limits?.iops ?? 0),
+        String(g.iops),
+        (g.bps / 1e6).toFixed(2),
+      ]),
+    ]),
+  );
+  if (r.serial.length > 0) lines.push('', `serial: ${JSON.stringify(r.serial)}`);
+  if (r.tdc.length > 0) lines.push('', `tdc: ${JSON.stringify(r.tdc)}`);
+  return lines;
+}
+
+export function simulateCommand(args: string[], out: (line: string) => void, wallMs: () => number): number {
+  const { opts, seconds, json } = parseSimulateArgs(args);
+  const labIndex = args.indexOf('--lab');
+  const labName = labIndex >= 0 ? args[labIndex + 1] : opts.qemu !== undefined ? '--qemu' : 'default lab';
+  const result = simulate(opts, seconds, wallMs, labName);
+  if (json) out(JSON.stringify(result));
+  else for (const line of simulateTable(result)) out(line);
+  return 0;
+}
