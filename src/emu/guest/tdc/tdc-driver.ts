@@ -475,8 +475,8 @@ export class TdcDriver {
     core.device = this.findSpec();
     const cmd = this.cfgR(0x04, 2);
     this.platform.configWrite(0, core.device, 0, 0x04, cmd | 0x6, 2); // memory space + bus master
-    core.bar0 = this.cfgR(0x10, 4) & ~0xf;
-    core.bar4 = this.cfgR(0x20, 4) & ~0xf;
+    core.bar0 = (this.cfgR(0x10, 4) & ~0xf) >>> 0;
+    core.bar4 = (this.cfgR(0x20, 4) & ~0xf) >>> 0;
     if (core.bar0 === 0 || core.bar4 === 0) throw new ProbeError('BAR0/BAR4 not assigned');
     core.irqLine = this.cfgR(0x3c, 1);
     if (!(this.r4(M.GN.FCL_STATUS) & M.FCL_STATUS_SPRI_DONE)) throw new ProbeError('FPGA not programmed');
