@@ -69,7 +69,7 @@ export class Rng {
   }
 
   snapshot(): RngSnapshot {
-    return { v: 1, s: [this.a, this.b, this.c, this.d] };
+    return { v: 1, s: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0] };
   }
 
   restore(s: RngSnapshot): void {
