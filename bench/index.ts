@@ -1,5 +1,6 @@
 // Every bench module's figures, in the order `device-lab bench` prints them.
 import type { Bench } from './bench-types';
 import { benches as lab } from './lab';
+import { benches as throttle } from './throttle';
 
-export const benches: Bench[] = [...lab];
+export const benches: Bench[] = [...throttle, ...lab];

@@ -37,6 +37,9 @@ export class ThrottleState {
   readonly burstLength = new Float64Array(BUCKET_COUNT);
   readonly level = new Float64Array(BUCKET_COUNT);
   readonly burstLevel = new Float64Array(BUCKET_COUNT);
+  /** Derived from the config (§3.2, §3.3): allowed fill of the main and of the burst bucket. */
+  private readonly size = new Float64Array(BUCKET_COUNT);
+  private readonly burstSize = new Float64Array(BUCKET_COUNT);
   opSize = 0;
   previousLeakNs = 0;
 
@@ -52,7 +55,16 @@ export class ThrottleState {
       this.burstLength[i] = cfg.burstLength[i];
     }
     this.opSize = cfg.opSize;
+    this.deriveSizes();
     this.resetLevels(nowNs);
+  }
+
+  private deriveSizes(): void {
+    for (let i = 0; i < BUCKET_COUNT; i++) {
+      const max = this.max[i];
+      this.size[i] = max === 0 ? this.avg[i] / 10 : max * this.burstLength[i];
+      this.burstSize[i] = max / 10;
+    }
   }
 
   resetLevels(nowNs: number): void {
@@ -70,18 +82,22 @@ export class ThrottleState {
     };
   }
 
-  /** §4: leak every bucket to nowNs; previous_leak moves even when no time passed. */
+  /**
+   * §4: leak every bucket to nowNs; previous_leak moves even when no time passed. A bucket with
+   * avg = 0 and no burst bucket is skipped: level − 0 is level exactly, so skipping changes no bit.
+   */
   leak(nowNs: number): void {
     const deltaNs = nowNs - this.previousLeakNs;
     this.previousLeakNs = nowNs;
     if (deltaNs <= 0) return;
-    const { avg, max, burstLength, level, burstLevel } = this;
+    const avg = this.avg;
+    const level = this.level;
     for (let i = 0; i < BUCKET_COUNT; i++) {
-      const l = level[i] - (avg[i] * deltaNs) / NS_PER_S;
-      level[i] = Math.max(l, 0);
-      if (burstLength[i] > 1) {
-        const b = burstLevel[i] - (max[i] * deltaNs) / NS_PER_S;
-        burstLevel[i] = Math.max(b, 0);
+      const a = avg[i];
+      if (a === 0) continue;
+      level[i] = Math.max(level[i] - (a * deltaNs) / NS_PER_S, 0);
+      if (this.burstLength[i] > 1) {
+        this.burstLevel[i] = Math.max(this.burstLevel[i] - (this.max[i] * deltaNs) / NS_PER_S, 0);
       }
     }
   }
@@ -90,13 +106,11 @@ export class ThrottleState {
   bucketWait(i: number): number {
     const avg = this.avg[i];
     if (avg === 0) return 0;
-    const max = this.max[i];
-    const size = max === 0 ? avg / 10 : max * this.burstLength[i];
-    let extra = this.level[i] - size;
+    let extra = this.level[i] - this.size[i];
     if (extra > 0) return Math.trunc((extra * NS_PER_S) / avg);
     if (this.burstLength[i] > 1) {
-      extra = this.burstLevel[i] - max / 10;
-      if (extra > 0) return Math.trunc((extra * NS_PER_S) / max);
+      extra = this.burstLevel[i] - this.burstSize[i];
+      if (extra > 0) return Math.trunc((extra * NS_PER_S) / this.max[i]);
     }
     return 0;
   }
@@ -171,5 +185,6 @@ export class ThrottleState {
     this.burstLevel.set(s.burstLevel);
     this.opSize = s.opSize;
     this.previousLeakNs = s.previousLeakNs;
+    this.deriveSizes();
   }
 }
