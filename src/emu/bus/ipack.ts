@@ -1,0 +1,213 @@
+// IndustryPack bus as a carrier sees it (ipack.md §2): four slots A–D, each with IO, ID, INT and
+// MEM spaces, two interrupt request lines (INTREQ0#, INTREQ1#) and a RESET# line.
+//
+// Addresses here are IP byte addresses. The IP bus is 16 bits wide and big-endian: the byte on
+// D15–D8 is at the even address, the byte on D7–D0 at the odd one. A 16-bit cycle at even address
+// A carries (byte A << 8) | byte A+1. 8-bit chips sit on D7–D0, i.e. at odd addresses.
+// The carrier (tpci200.ts) maps PCI byte lanes onto this; modules never see PCI.
+//
+// Interface:
+//   IpackModule           what a module implements (IO/ID/MEM cycles, INT acknowledge, reset)
+//   new IpackBus(name)    plug(slot, module), ioRead/ioWrite/idRead/memRead/memWrite/intAck,
+//                         irqLevel(slot, line), onIrqChange(cb), setReset(slot, asserted)
+//   ipackIdCrc(bytes)     the format-1 ID PROM CRC (§2.4)
+//   buildIdProm(fields)   a 12-byte format-1 PROM with its CRC
+
+export type IpSpace = 'IO' | 'ID' | 'INT' | 'MEM';
+export type IpWidth = 1 | 2;
+export type IpLine = 0 | 1;
+export const IP_SLOT_NAMES = ['A', 'B', 'C', 'D'] as const;
+export const IP_SLOT_COUNT = 4;
+
+/** What the bus gives a module at plug time. */
+export interface IpackSlotPort {
+  readonly slot: number;
+  /** "A".."D" */
+  readonly slotName: string;
+  /** Drives the module's INTREQ0# (line 0) or INTREQ1# (line 1); true = request active. */
+  setIrq(line: IpLine, active: boolean): void;
+}
+
+/** An IndustryPack module. Every cycle is addressed by IP byte address inside its space. */
+export interface IpackModule {
+  /** Short name used in traces, e.g. "ipoctal". */
+  readonly kind: string;
+  attach(port: IpackSlotPort): void;
+  ioRead(addr: number, width: IpWidth): number;
+  ioWrite(addr: number, value: number, width: IpWidth): void;
+  idRead(addr: number, width: IpWidth): number;
+  /** ID-space writes are ignored by PROM-only modules; optional. */
+  idWrite?(addr: number, value: number, width: IpWidth): void;
+  /** Interrupt-acknowledge cycle for a line: returns the vector on D7–D0 (and D15–D8 if any). */
+  intAck(line: IpLine): number;
+  memRead(addr: number, width: IpWidth): number;
+  memWrite(addr: number, value: number, width: IpWidth): void;
+  /** RESET#: return to the power-up state (ipack.md §3.7 for the IP-Octal). */
+  reset(): void;
+  /** Trace decoder, no side effects: e.g. "SRA RXRDY TXRDY". */
+  describe?(space: IpSpace, addr: number, dir: 'read' | 'write', value: number, width: IpWidth): string;
+  snapshot(): unknown;
+  restore(s: unknown): void;
+}
+
+export type IpIrqListener = (slot: number, line: IpLine, active: boolean) => void;
+
+interface SlotState {
+  module?: IpackModule;
+  irq: [boolean, boolean];
+  inReset: boolean;
+}
+
+export class IpackBus {
+  private readonly slots: SlotState[] = IP_SLOT_NAMES.map(() => ({ irq: [false, false], inReset: false }));
+  private readonly listeners: IpIrqListener[] = [];
+
+  constructor(readonly name = 'ipack0') {}
+
+  plug(slot: number, module: IpackModule): void {
+    const s = this.slots[slot];
+    if (!s) throw new RangeError(`ipack: bad slot ${slot}`);
+    if (s.module) throw new Error(`ipack: slot ${IP_SLOT_NAMES[slot]} already holds ${s.module.kind}`);
+    s.module = module;
+    module.attach({
+      slot,
+      slotName: IP_SLOT_NAMES[slot],
+      setIrq: (line, active) => this.setIrq(slot, line, active),
+    });
+  }
+
+  moduleAt(slot: number): IpackModule | undefined {
+    return this.slots[slot]?.module;
+  }
+
+  /** True when a module answers cycles in this slot (present and not held in reset). */
+  responds(slot: number): boolean {
+    const s = this.slots[slot];
+    return s?.module !== undefined && !s.inReset;
+  }
+
+  /** Called with (slot, line, active) whenever a request line changes. */
+  onIrqChange(listener: IpIrqListener): void {
+    this.listeners.push(listener);
+  }
+
+  irqLevel(slot: number, line: IpLine): boolean {
+    return this.slots[slot]?.irq[line] ?? false;
+  }
+
+  private setIrq(slot: number, line: IpLine, active: boolean): void {
+    const s = this.slots[slot];
+    const level = active && !s.inReset;
+    if (s.irq[line] === level) return;
+    s.irq[line] = level;
+    for (const l of this.listeners) l(slot, line, level);
+  }
+
+  /** RESET#: the module resets on assertion and ignores cycles while held. */
+  setReset(slot: number, asserted: boolean): void {
+    const s = this.slots[slot];
+    if (!s || s.inReset === asserted) return;
+    s.inReset = asserted;
+    if (asserted) {
+      s.module?.reset();
+      this.setIrq(slot, 0, false);
+      this.setIrq(slot, 1, false);
+    }
+  }
+
+  inReset(slot: number): boolean {
+    return this.slots[slot]?.inReset ?? false;
+  }
+
+  // Cycles. An empty slot or one in reset reads 0 and ignores writes (QEMU does the same; the
+  // carrier decides whether that is a timeout).
+  ioRead(slot: number, addr: number, width: IpWidth): number {
+    return this.responds(slot) ? this.slots[slot].module!.ioRead(addr, width) : 0;
+  }
+  ioWrite(slot: number, addr: number, value: number, width: IpWidth): void {
+    if (this.responds(slot)) this.slots[slot].module!.ioWrite(addr, value, width);
+  }
+  idRead(slot: number, addr: number, width: IpWidth): number {
+    return this.responds(slot) ? this.slots[slot].module!.idRead(addr, width) : 0;
+  }
+  idWrite(slot: number, addr: number, value: number, width: IpWidth): void {
+    if (this.responds(slot)) this.slots[slot].module!.idWrite?.(addr, value, width);
+  }
+  intAck(slot: number, line: IpLine): number {
+    return this.responds(slot) ? this.slots[slot].module!.intAck(line) : 0;
+  }
+  memRead(slot: number, addr: number, width: IpWidth): number {
+    return this.responds(slot) ? this.slots[slot].module!.memRead(addr, width) : 0;
+  }
+  memWrite(slot: number, addr: number, value: number, width: IpWidth): void {
+    if (this.responds(slot)) this.slots[slot].module!.memWrite(addr, value, width);
+  }
+
+  /** "ipoctal.A SRA RXRDY" for the trace; empty slots say so. */
+  describe(
+    slot: number,
+    space: IpSpace,
+    addr: number,
+    dir: 'read' | 'write',
+    value: number,
+    width: IpWidth,
+  ): string {
+    const m = this.slots[slot]?.module;
+    const where = `${m?.kind ?? 'empty'}.${IP_SLOT_NAMES[slot] ?? '?'}`;
+    if (!m) return `${where} ${space} 0x${addr.toString(16)}`;
+    return `${where} ${m.describe?.(space, addr, dir, value, width) ?? `${space} 0x${addr.toString(16)}`}`;
+  }
+
+  snapshot(): { v: 1; inReset: boolean[]; irq: boolean[][] } {
+    return { v: 1, inReset: this.slots.map((s) => s.inReset), irq: this.slots.map((s) => [...s.irq]) };
+  }
+
+  restore(snap: { v: 1; inReset: boolean[]; irq: boolean[][] }): void {
+    if (snap?.v !== 1 || snap.inReset?.length !== IP_SLOT_COUNT || snap.irq?.length !== IP_SLOT_COUNT)
+      throw new Error('ipack bus snapshot: bad data');
+    this.slots.forEach((s, i) => {
+      s.inReset = snap.inReset[i];
+      s.irq = [snap.irq[i][0], snap.irq[i][1]];
+    });
+  }
+}
+
+/**
+ * Format-1 ID PROM CRC (ipack.md §2.4): CRC-16 polynomial 0x1021, MSB first, initial 0xFFFF,
+ * complemented, low 8 bits; byte 11 (the CRC itself) counts as 0.
+ */
+export function ipackIdCrc(bytes: ArrayLike<number>, length = bytes.length): number {
+  let crc = 0xffff;
+  for (let i = 0; i < length; i++) {
+    const b = i === 11 ? 0 : bytes[i] & 0xff;
+    crc ^= b << 8;
+    for (let k = 0; k < 8; k++) {
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+  }
+  return ~crc & 0xff;
+}
+
+export interface IdPromFields {
+  manufacturer: number;
+  model: number;
+  revision: number;
+  driverId?: number;
+  /** 'C' (8 MHz) or 'H' (32 MHz capable) as the fourth signature byte. */
+  clock32?: boolean;
+}
+
+/** A 12-byte format-1 ("IPAC") ID PROM with byte 10 = 0x0C and a correct CRC. */
+export function buildIdProm(f: IdPromFields): Uint8Array {
+  const p = new Uint8Array(12);
+  p.set([0x49, 0x50, 0x41, f.clock32 ? 0x48 : 0x43]);
+  p[4] = f.manufacturer & 0xff;
+  p[5] = f.model & 0xff;
+  p[6] = f.revision & 0xff;
+  p[7] = 0;
+  p[8] = (f.driverId ?? 0) & 0xff;
+  p[9] = ((f.driverId ?? 0) >> 8) & 0xff;
+  p[10] = 0x0c;
+  p[11] = ipackIdCrc(p, 12);
+  return p;
+}

@@ -1,0 +1,1186 @@
+// Philips SCC2698B octal UART (ipack.md §3.2–§3.7; datasheet semantics [DS]).
+//
+// Interface:
+//   registers    64, numbered r = 0..63: block k = r >> 4 (A–D), index r & 15 (BLOCK_REGS);
+//                channel c = 2k + ((r & 15) >> 3). read(r) / write(r, value) have the side effects
+//                of the chip (RHR pops, MR pointer advances, IPCR clears, counter start/stop).
+//   interrupts   one request per block, active while ISR & IMR ≠ 0: onIrqChange(block, active).
+//   host ends    per channel: setHostEnd(c, SerialHostEnd), receiveFromHost(c, byte, frame?,
+//                condition?), setUnpaced(c, on), setHostFrame(c, frame | null), setCts(c, level).
+//   time         every character time, break and counter period is a scheduler event (owner
+//                "<name>.scc"); all state, including pending event ids, is in snapshot().
+//
+// Modelled: MR1/MR2 with the sticky pointer, CSR with both baud tables (ACR[7]), CR enable bits
+// and every command (0x1–0xA, 0xC), SR, RX FIFO 3 deep + hold register with overrun, per-entry
+// PE/FE/RB, character and block error modes, RxINT = RxRDY or FFULL, break detect with the
+// delta-break bit at start and end, TX holding + shift register at the programmed character
+// time, start/stop break, CTS-gated TX, RTSN (CR 0x8/0x9, MR1[7] RxRTS, MR2[5] TxRTS) when OPCR
+// selects RTSN, the four channel modes (normal, auto echo, local and remote loopback), the
+// counter/timer (crystal and TX-clock sources), receiver time-out mode, IPCR/IP/ACR[3:0]
+// change-of-state on the MPI inputs (MPI0 = CTSN [inf]).
+// Not modelled: external clocks (CSR 0xE/0xF and C/T external sources run at 9600 / not at all,
+// reported as 'unimp'), the BRG and 1X/16X test modes, MPO functions other than RTSN (stored),
+// the receiver's re-sync on edges inside a mis-timed frame (serial-backend.ts rule).
+
+import { bit, bits, defineRegs, RegMap } from '../core/regs';
+import type { EventId, Scheduler } from '../core/scheduler';
+import { check, cloneState } from '../core/snapshot';
+import type { TraceRing } from '../core/trace';
+import {
+  charTimeNs,
+  type FrameFormat,
+  type Parity,
+  type RxCondition,
+  type SerialHostEnd,
+  sampleFrame,
+} from './serial-backend';
+
+// SCC2698B block registers by index r & 15. The IP bus puts register r at odd byte address 2r+1.
+export const BLOCK_REGS = defineRegs({
+  MR1A: {
+    offset: 0,
+    access: 'rw',
+    fields: {
+      BITS: bits(0, 2),
+      PTYPE: bit(2),
+      PMODE: bits(3, 2),
+      ERRMODE: bit(5),
+      RXINT: bit(6),
+      RXRTS: bit(7),
+    },
+    note: 'MR1 and MR2 share the address; the first access after CR 0x10 is MR1',
+  },
+  MR2A: {
+    offset: 0,
+    access: 'rw',
+    fields: { STOP: bits(0, 4), CTSTX: bit(4), TXRTS: bit(5), CHMODE: bits(6, 2) },
+  },
+  SRA: {
+    offset: 1,
+    access: 'r',
+    fields: {
+      RXRDY: bit(0),
+      FFULL: bit(1),
+      TXRDY: bit(2),
+      TXEMT: bit(3),
+      OVERRUN: bit(4),
+      PE: bit(5),
+      FE: bit(6),
+      RB: bit(7),
+    },
+  },
+  CSRA: { offset: 1, access: 'w', fields: { TX_CLOCK: bits(0, 4), RX_CLOCK: bits(4, 4) } },
+  BRG_TEST: { offset: 2, access: 'r', note: 'reading puts the chip in a test mode: do not read' },
+  CRA: {
+    offset: 2,
+    access: 'w',
+    fields: { RX_ON: bit(0), RX_OFF: bit(1), TX_ON: bit(2), TX_OFF: bit(3), CMD: bits(4, 4) },
+  },
+  RHRA: { offset: 3, access: 'r', fields: { DATA: bits(0, 8) } },
+  THRA: { offset: 3, access: 'w', fields: { DATA: bits(0, 8) } },
+  IPCR: { offset: 4, access: 'r', fields: { LEVELS: bits(0, 4), DELTAS: bits(4, 4) } },
+  ACR: { offset: 4, access: 'w', fields: { IPCHG_EN: bits(0, 4), CT_MODE: bits(4, 3), BRG_SET2: bit(7) } },
+  ISR: {
+    offset: 5,
+    access: 'r',
+    fields: {
+      TXRDYA: bit(0),
+      RXRDYA: bit(1),
+      DBREAKA: bit(2),
+      CTRRDY: bit(3),
+      TXRDYB: bit(4),
+      RXRDYB: bit(5),
+      DBREAKB: bit(6),
+      IPCHG: bit(7),
+    },
+  },
+  IMR: {
+    offset: 5,
+    access: 'w',
+    reset: 0,
+    fields: {
+      TXRDYA: bit(0),
+      RXRDYA: bit(1),
+      DBREAKA: bit(2),
+      CTRRDY: bit(3),
+      TXRDYB: bit(4),
+      RXRDYB: bit(5),
+      DBREAKB: bit(6),
+      IPCHG: bit(7),
+    },
+  },
+  CTU: { offset: 6, access: 'r' },
+  CTUR: { offset: 6, access: 'w' },
+  CTL: { offset: 7, access: 'r' },
+  CTLR: { offset: 7, access: 'w' },
+  MR1B: {
+    offset: 8,
+    access: 'rw',
+    fields: {
+      BITS: bits(0, 2),
+      PTYPE: bit(2),
+      PMODE: bits(3, 2),
+      ERRMODE: bit(5),
+      RXINT: bit(6),
+      RXRTS: bit(7),
+    },
+  },
+  MR2B: {
+    offset: 8,
+    access: 'rw',
+    fields: { STOP: bits(0, 4), CTSTX: bit(4), TXRTS: bit(5), CHMODE: bits(6, 2) },
+  },
+  SRB: {
+    offset: 9,
+    access: 'r',
+    fields: {
+      RXRDY: bit(0),
+      FFULL: bit(1),
+      TXRDY: bit(2),
+      TXEMT: bit(3),
+      OVERRUN: bit(4),
+      PE: bit(5),
+      FE: bit(6),
+      RB: bit(7),
+    },
+  },
+  CSRB: { offset: 9, access: 'w', fields: { TX_CLOCK: bits(0, 4), RX_CLOCK: bits(4, 4) } },
+  TEST_1X16X: { offset: 10, access: 'r', note: 'reading puts the chip in a test mode: do not read' },
+  CRB: {
+    offset: 10,
+    access: 'w',
+    fields: { RX_ON: bit(0), RX_OFF: bit(1), TX_ON: bit(2), TX_OFF: bit(3), CMD: bits(4, 4) },
+  },
+  RHRB: { offset: 11, access: 'r', fields: { DATA: bits(0, 8) } },
+  THRB: { offset: 11, access: 'w', fields: { DATA: bits(0, 8) } },
+  RESERVED_12: { offset: 12, access: 'rw' },
+  IP: { offset: 13, access: 'r', fields: { LEVELS: bits(0, 4) } },
+  OPCR: { offset: 13, access: 'w', fields: { MPOA: bits(0, 3), MPOB: bits(4, 3), MPP_OUT: bit(7) } },
+  START_COUNTER: { offset: 14, access: 'r', note: 'the read starts the counter/timer' },
+  RESERVED_14: { offset: 14, access: 'w' },
+  STOP_COUNTER: { offset: 15, access: 'r', note: 'the read stops the counter and clears ISR.CTRRDY' },
+  RESERVED_15: { offset: 15, access: 'w' },
+});
+
+export const SCC_REGS = new RegMap(BLOCK_REGS);
+export const BLOCK_NAMES = ['A', 'B', 'C', 'D'] as const;
+
+/** Crystal on the IP-Octal. */
+export const SCC_XTAL_HZ = 3_686_400;
+/** CSR codes 0x0–0xC, ACR[7] = 0 (set 1) and 1 (set 2). 0x7 in set 2 is 2000 nominal, 2003.5 exact. */
+export const BAUD_SET1 = [50, 110, 134.5, 200, 300, 600, 1200, 1050, 2400, 4800, 7200, 9600, 38400];
+export const BAUD_SET2 = [75, 110, 38400, 150, 300, 600, 1200, 2003.5, 2400, 4800, 1800, 9600, 19200];
+
+// SR bits.
+export const SR_RXRDY = 0x01;
+export const SR_FFULL = 0x02;
+export const SR_TXRDY = 0x04;
+export const SR_TXEMT = 0x08;
+export const SR_OVERRUN = 0x10;
+export const SR_PE = 0x20;
+export const SR_FE = 0x40;
+export const SR_RB = 0x80;
+
+const RX_FIFO_DEPTH = 3;
+const FALLBACK_BAUD = 9600;
+
+// Scheduler event kinds (arg = channel, or block for the counter).
+const EV_TX_DONE = 1;
+const EV_HOST_KICK = 2;
+const EV_LINE_DONE = 3;
+const EV_BREAK_END = 4;
+const EV_COUNTER = 5;
+
+interface RxEntry {
+  byte: number;
+  /** SR[7:5] bits of this character: PE, FE, RB. */
+  flags: number;
+}
+
+interface HostChar {
+  byte: number;
+  frame: FrameFormat | null;
+  condition: RxCondition | null;
+}
+
+export interface ChannelState {
+  mr1: number;
+  mr2: number;
+  /** 0 = the next MR access goes to MR1, 1 = to MR2 (sticky until CR 0x10). */
+  mrPointer: 0 | 1;
+  csr: number;
+  rxEnabled: boolean;
+  txEnabled: boolean;
+  rxFifo: RxEntry[];
+  /** A complete character waiting in the receive shift register (the 4th). */
+  rxHold: RxEntry | null;
+  overrun: boolean;
+  /** Block error mode: SR[7:5] accumulated since CR 0x40. */
+  blockErrors: number;
+  deltaBreak: boolean;
+  /** The receiver is inside a break (line at space). */
+  inBreak: boolean;
+  lastRhr: number;
+  thr: number | null;
+  shifting: number | null;
+  shiftFrame: FrameFormat | null;
+  txRdy: boolean;
+  txEmt: boolean;
+  txEvent: EventId;
+  /** CR 0x6 seen while a character was shifting: break starts when it ends. */
+  txBreakPending: boolean;
+  txBreak: boolean;
+  rtsAsserted: boolean;
+  ctsAsserted: boolean;
+  timeoutMode: boolean;
+  // Host side of the line.
+  hostQueue: HostChar[];
+  hostFrame: FrameFormat | null;
+  unpaced: boolean;
+  /** The character (or break) now on the host→device line, paced mode. */
+  lineChar: HostChar | null;
+  /** The receiver was off at some point during lineChar: it is lost. */
+  lineLost: boolean;
+  lineEvent: EventId;
+  kickEvent: EventId;
+}
+
+export interface BlockState {
+  acr: number;
+  imr: number;
+  opcr: number;
+  ctur: number;
+  ctlr: number;
+  counterRunning: boolean;
+  counterStartNs: number;
+  counterStartValue: number;
+  counterStoppedValue: number;
+  counterReady: boolean;
+  counterEvent: EventId;
+  /** Ticks after counterStartNs at which counterEvent fires. */
+  counterEventTicks: number;
+  /** IPCR[7:4]: change seen on MPI0a, MPI1a, MPI0b, MPI1b since the last IPCR read. */
+  ipDeltas: number;
+  ipChange: boolean;
+  irq: boolean;
+}
+
+export interface Scc2698Snapshot {
+  v: 1;
+  channels: ChannelState[];
+  blocks: BlockState[];
+}
+
+export type SccIrqListener = (block: number, active: boolean) => void;
+
+function initialChannel(): ChannelState {
+  return {
+    mr1: 0,
+    mr2: 0,
+    mrPointer: 0,
+    csr: 0,
+    rxEnabled: false,
+    txEnabled: false,
+    rxFifo: [],
+    rxHold: null,
+    overrun: false,
+    blockErrors: 0,
+    deltaBreak: false,
+    inBreak: false,
+    lastRhr: 0,
+    thr: null,
+    shifting: null,
+    shiftFrame: null,
+    txRdy: false,
+    txEmt: false,
+    txEvent: 0,
+    txBreakPending: false,
+    txBreak: false,
+    rtsAsserted: false,
+    ctsAsserted: true,
+    timeoutMode: false,
+    hostQueue: [],
+    hostFrame: null,
+    unpaced: false,
+    lineChar: null,
+    lineLost: false,
+    lineEvent: 0,
+    kickEvent: 0,
+  };
+}
+
+function initialBlock(): BlockState {
+  return {
+    acr: 0,
+    imr: 0,
+    opcr: 0,
+    ctur: 0,
+    ctlr: 0,
+    counterRunning: false,
+    counterStartNs: 0,
+    counterStartValue: 0,
+    counterStoppedValue: 0,
+    counterReady: false,
+    counterEvent: 0,
+    counterEventTicks: 0,
+    ipDeltas: 0,
+    ipChange: false,
+    irq: false,
+  };
+}
+
+const PARITY_WITH: Parity[] = ['even', 'odd'];
+const PARITY_FORCE: Parity[] = ['space', 'mark'];
+
+export class Scc2698 {
+  private s: Scc2698Snapshot = { v: 1, channels: [], blocks: [] };
+  private readonly owner: number;
+  private readonly hosts: (SerialHostEnd | undefined)[] = new Array(8);
+  private readonly irqListeners: SccIrqListener[] = [];
+
+  constructor(
+    private readonly sched: Scheduler,
+    /** Trace device name and event owner prefix, e.g. "ipoctal.A". */
+    readonly name: string,
+    private readonly trace?: TraceRing,
+  ) {
+    this.owner = sched.register(`${name}.scc`, (kind, arg) => this.onEvent(kind, arg));
+    this.reset();
+  }
+
+  onIrqChange(listener: SccIrqListener): void {
+    this.irqListeners.push(listener);
+  }
+
+  /** Power-up / RESET# state, set explicitly (ipack.md §3.7). Host-side queues survive. */
+  reset(): void {
+    const old = this.s.channels;
+    for (const ch of old) {
+      this.cancel(ch.txEvent);
+      this.cancel(ch.kickEvent);
+    }
+    for (const b of this.s.blocks) this.cancel(b.counterEvent);
+    this.s = {
+      v: 1,
+      channels: Array.from({ length: 8 }, (_, c) => {
+        const fresh = initialChannel();
+        const prev = old[c];
+        if (prev) {
+          // The far end keeps sending; a character already on the line is lost to the reset.
+          fresh.hostQueue = prev.hostQueue;
+          fresh.hostFrame = prev.hostFrame;
+          fresh.unpaced = prev.unpaced;
+          fresh.ctsAsserted = prev.ctsAsserted;
+          fresh.lineChar = prev.lineChar;
+          fresh.lineEvent = prev.lineEvent;
+          fresh.lineLost = prev.lineChar !== null;
+        }
+        return fresh;
+      }),
+      blocks: Array.from({ length: 4 }, initialBlock),
+    };
+    for (let c = 0; c < 8; c++) this.hosts[c]?.onRtsChange?.(false);
+    this.updateIrq();
+  }
+
+  private cancel(id: EventId): void {
+    if (id) this.sched.cancel(id);
+  }
+
+  private ch(c: number): ChannelState {
+    return this.s.channels[c];
+  }
+
+  // --- derived values ---------------------------------------------------------------------
+
+  private dataBits(c: number): 5 | 6 | 7 | 8 {
+    return (5 + (this.ch(c).mr1 & 3)) as 5 | 6 | 7 | 8;
+  }
+
+  private parity(c: number): Parity {
+    const mr1 = this.ch(c).mr1;
+    const type = (mr1 >> 2) & 1;
+    switch ((mr1 >> 3) & 3) {
+      case 0:
+        return PARITY_WITH[type];
+      case 1:
+        return PARITY_FORCE[type];
+      case 2:
+        return 'none';
+      default:
+        return 'multidrop';
+    }
+  }
+
+  /** Stop length in bits from MR2[3:0] (ipack.md §3.3). */
+  private stopBits(c: number): number {
+    const n = this.ch(c).mr2 & 0xf;
+    if (this.dataBits(c) === 5 || n >= 8) return (17 + n) / 16;
+    return (9 + n) / 16;
+  }
+
+  /** Baud rate for a CSR nibble in channel c's block. */
+  baudFor(c: number, code: number): number {
+    const block = this.s.blocks[c >> 1];
+    if (code <= 0xc) return (block.acr & 0x80 ? BAUD_SET2 : BAUD_SET1)[code];
+    if (code === 0xd) {
+      const hz = this.counterClockHz(c >> 1);
+      const preload = this.preload(c >> 1);
+      if (hz > 0 && block.acr & 0x40) return hz / (2 * preload) / 16;
+    }
+    return FALLBACK_BAUD;
+  }
+
+  rxBaud(c: number): number {
+    return this.baudFor(c, this.ch(c).csr >> 4);
+  }
+
+  txBaud(c: number): number {
+    return this.baudFor(c, this.ch(c).csr & 0xf);
+  }
+
+  /** The frame the transmitter of channel c sends with. */
+  txFrame(c: number): FrameFormat {
+    return {
+      baud: this.txBaud(c),
+      dataBits: this.dataBits(c),
+      parity: this.parity(c),
+      stopBits: this.stopBits(c),
+    };
+  }
+
+  /** The frame the receiver of channel c expects. */
+  rxFrame(c: number): FrameFormat {
+    return {
+      baud: this.rxBaud(c),
+      dataBits: this.dataBits(c),
+      parity: this.parity(c),
+      stopBits: this.stopBits(c),
+    };
+  }
+
+  sr(c: number): number {
+    const ch = this.ch(c);
+    let v = 0;
+    if (ch.rxFifo.length > 0) v |= SR_RXRDY;
+    if (ch.rxFifo.length >= RX_FIFO_DEPTH) v |= SR_FFULL;
+    if (ch.txRdy) v |= SR_TXRDY;
+    if (ch.txEmt) v |= SR_TXEMT;
+    if (ch.overrun) v |= SR_OVERRUN;
+    v |= ch.mr1 & 0x20 ? ch.blockErrors : (ch.rxFifo[0]?.flags ?? 0);
+    return v;
+  }
+
+  isr(block: number): number {
+    const b = this.s.blocks[block];
+    let v = 0;
+    for (let half = 0; half < 2; half++) {
+      const c = block * 2 + half;
+      const ch = this.ch(c);
+      const sr = this.sr(c);
+      let nib = 0;
+      if (sr & SR_TXRDY) nib |= 1;
+      if (ch.mr1 & 0x40 ? sr & SR_FFULL : sr & SR_RXRDY) nib |= 2;
+      if (ch.deltaBreak) nib |= 4;
+      v |= nib << (half * 4);
+    }
+    if (b.counterReady) v |= 0x08;
+    if (b.ipChange) v |= 0x80;
+    return v;
+  }
+
+  /** Current level of the block's interrupt request. */
+  irqLevel(block: number): boolean {
+    return this.s.blocks[block].irq;
+  }
+
+  /** Read-only view for the inspector and tests (do not mutate). */
+  get state(): Readonly<Scc2698Snapshot> {
+    return this.s;
+  }
+
+  // --- register access --------------------------------------------------------------------
+
+  /** Name of register r for a read or write as it would be decoded now ("MR2A", "SRB"). */
+  regName(r: number, dir: 'read' | 'write'): string | undefined {
+    const index = r & 15;
+    let name = SCC_REGS.nameAt(index, dir) as string | undefined;
+    if (name === 'MR1A' || name === 'MR1B') {
+      const c = (r >> 4) * 2 + (index >> 3);
+      if (this.ch(c).mrPointer === 1) name = index === 0 ? 'MR2A' : 'MR2B';
+    }
+    return name;
+  }
+
+  /**
+   * "SRD RXRDY TXRDY" (channel registers named by channel letter a–h), "ISR[B] RXRDYB" (block
+   * registers with their block letter). Decodes the state before the access; no side effects.
+   */
+  describe(r: number, dir: 'read' | 'write', value: number): string {
+    const name = this.regName(r, dir);
+    if (!name) return `reg ${r}`;
+    const block = (r >> 4) & 3;
+    const decoded = SCC_REGS.decode(name as keyof typeof BLOCK_REGS, value);
+    const m = /^(MR1|MR2|SR|CSR|CR|RHR|THR)([AB])$/.exec(name);
+    const label = m
+      ? `${m[1]}${'ABCDEFGH'[block * 2 + (m[2] === 'B' ? 1 : 0)]}`
+      : `${name}[${BLOCK_NAMES[block]}]`;
+    return label + decoded.slice(name.length);
+  }
+
+  read(r: number): number {
+    const block = (r >> 4) & 3;
+    const index = r & 15;
+    const c = block * 2 + (index >> 3);
+    switch (index) {
+      case 0:
+      case 8:
+        return this.readMr(c);
+      case 1:
+      case 9:
+        return this.sr(c);
+      case 2:
+      case 10:
+        this.guestError(r, 'read of a test-mode register (BRG / 1X-16X test)');
+        return 0;
+      case 3:
+      case 11:
+        return this.readRhr(c);
+      case 4:
+        return this.readIpcr(block);
+      case 5:
+        return this.isr(block);
+      case 6:
+        return (this.counterValue(block) >> 8) & 0xff;
+      case 7:
+        return this.counterValue(block) & 0xff;
+      case 12:
+        this.guestError(r, 'read of reserved register 12');
+        return 0;
+      case 13:
+        return this.inputLevels(block);
+      case 14:
+        this.startCounter(block);
+        return 0;
+      default:
+        this.stopCounter(block);
+        return 0;
+    }
+  }
+
+  write(r: number, value: number): void {
+    const v = value & 0xff;
+    const block = (r >> 4) & 3;
+    const index = r & 15;
+    const c = block * 2 + (index >> 3);
+    switch (index) {
+      case 0:
+      case 8:
+        this.writeMr(c, v);
+        break;
+      case 1:
+      case 9:
+        this.writeCsr(c, v);
+        break;
+      case 2:
+      case 10:
+        this.runCommand(c, v);
+        break;
+      case 3:
+      case 11:
+        this.writeThr(c, v);
+        break;
+      case 4:
+        this.writeAcr(block, v);
+        break;
+      case 5:
+        this.s.blocks[block].imr = v;
+        break;
+      case 6:
+        this.s.blocks[block].ctur = v;
+        break;
+      case 7:
+        this.s.blocks[block].ctlr = v;
+        break;
+      case 13:
+        this.writeOpcr(block, v);
+        break;
+      default:
+        this.guestError(r, `write to reserved register ${index}`);
+        return;
+    }
+    this.updateIrq();
+  }
+
+  private guestError(r: number, text: string): void {
+    this.trace?.record('guest-error', this.name, 'IO', 2 * r + 1, 1, 0, text);
+  }
+
+  private unimp(r: number, text: string): void {
+    this.trace?.record('unimp', this.name, 'IO', 2 * r + 1, 1, 0, text);
+  }
+
+  private readMr(c: number): number {
+    const ch = this.ch(c);
+    const v = ch.mrPointer === 0 ? ch.mr1 : ch.mr2;
+    ch.mrPointer = 1;
+    return v;
+  }
+
+  private writeMr(c: number, v: number): void {
+    const ch = this.ch(c);
+    if (ch.mrPointer === 0) ch.mr1 = v;
+    else {
+      ch.mr2 = v;
+      if (v & 0x40 && (v & 0xc0) !== 0xc0) this.traceModeChange(c, v);
+    }
+    ch.mrPointer = 1;
+    this.updateRts(c);
+  }
+
+  private traceModeChange(c: number, mr2: number): void {
+    const modes = ['normal', 'auto echo', 'local loopback', 'remote loopback'];
+    this.trace?.record('event', this.name, 'IO', 0, 0, mr2, `channel ${c}: ${modes[mr2 >> 6]} mode`);
+  }
+
+  private writeCsr(c: number, v: number): void {
+    this.ch(c).csr = v;
+    for (const code of [v >> 4, v & 0xf]) {
+      if (code === 0xd && !(this.counterClockHz(c >> 1) > 0 && this.s.blocks[c >> 1].acr & 0x40))
+        this.unimp(c * 8 + 1, 'CSR 0xD needs the C/T in timer mode on a modelled clock: running at 9600');
+      if (code >= 0xe) this.unimp(c * 8 + 1, 'CSR external clock: running at 9600');
+    }
+  }
+
+  private writeAcr(block: number, v: number): void {
+    const b = this.s.blocks[block];
+    b.acr = v;
+    const mode = (v >> 4) & 7;
+    if (mode === 0 || mode === 4 || mode === 5)
+      this.unimp(block * 16 + 4, 'ACR counter/timer external clock source: the C/T does not count');
+  }
+
+  private writeOpcr(block: number, v: number): void {
+    this.s.blocks[block].opcr = v;
+    if ((v & 0x07) !== 0 || (v & 0x70) !== 0)
+      this.unimp(block * 16 + 13, 'OPCR MPO function other than RTSN: stored, pin not driven');
+    this.updateRts(block * 2);
+    this.updateRts(block * 2 + 1);
+  }
+
+  // --- CR ---------------------------------------------------------------------------------
+
+  private runCommand(c: number, v: number): void {
+    const ch = this.ch(c);
+    // Enable/disable bits first, then the command (QEMU's order, ipack.md §3.3).
+    if (v & 0x01) this.enableReceiver(c);
+    if (v & 0x02) this.disableReceiver(c);
+    if (v & 0x04) {
+      ch.txEnabled = true;
+      ch.txRdy = ch.thr === null;
+      ch.txEmt = ch.thr === null && ch.shifting === null;
+      this.loadShifter(c);
+    }
+    if (v & 0x08) {
+      ch.txEnabled = false;
+      ch.txRdy = false;
+      ch.txEmt = false;
+    }
+    switch (v >> 4) {
+      case 0x0:
+        break;
+      case 0x1:
+        ch.mrPointer = 0;
+        break;
+      case 0x2:
+        this.disableReceiver(c);
+        ch.rxFifo = [];
+        ch.rxHold = null;
+        ch.overrun = false;
+        ch.blockErrors = 0;
+        ch.inBreak = false;
+        this.updateRts(c);
+        break;
+      case 0x3:
+        this.cancel(ch.txEvent);
+        ch.txEvent = 0;
+        ch.txEnabled = false;
+        ch.thr = null;
+        ch.shifting = null;
+        ch.shiftFrame = null;
+        ch.txRdy = false;
+        ch.txEmt = false;
+        if (ch.txBreak) this.hosts[c]?.onTxBreak?.(false);
+        ch.txBreak = false;
+        ch.txBreakPending = false;
+        break;
+      case 0x4:
+        ch.overrun = false;
+        ch.blockErrors = 0;
+        break;
+      case 0x5:
+        ch.deltaBreak = false;
+        break;
+      case 0x6:
+        if (ch.shifting !== null) ch.txBreakPending = true;
+        else this.startBreak(c);
+        break;
+      case 0x7:
+        this.stopBreak(c);
+        break;
+      case 0x8:
+        this.setRts(c, true);
+        break;
+      case 0x9:
+        this.setRts(c, false);
+        break;
+      case 0xa:
+        ch.timeoutMode = true;
+        break;
+      case 0xc:
+        ch.timeoutMode = false;
+        break;
+      default:
+        this.guestError(c * 8 + 2, `CR reserved command 0x${(v >> 4).toString(16)}`);
+    }
+  }
+
+  private enableReceiver(c: number): void {
+    const ch = this.ch(c);
+    if (ch.rxEnabled) return;
+    ch.rxEnabled = true;
+    // A character already on the line started while we were deaf: lose it.
+    if (ch.lineChar) ch.lineLost = true;
+    if (ch.unpaced) this.scheduleKick(c);
+  }
+
+  private disableReceiver(c: number): void {
+    const ch = this.ch(c);
+    ch.rxEnabled = false;
+    if (ch.lineChar) ch.lineLost = true;
+  }
+
+  private startBreak(c: number): void {
+    const ch = this.ch(c);
+    ch.txBreakPending = false;
+    if (ch.txBreak) return;
+    ch.txBreak = true;
+    this.hosts[c]?.onTxBreak?.(true);
+  }
+
+  private stopBreak(c: number): void {
+    const ch = this.ch(c);
+    ch.txBreakPending = false;
+    if (!ch.txBreak) return;
+    ch.txBreak = false;
+    this.hosts[c]?.onTxBreak?.(false);
+    this.loadShifter(c);
+  }
+
+  // --- RTS / CTS --------------------------------------------------------------------------
+
+  private setRts(c: number, asserted: boolean): void {
+    const ch = this.ch(c);
+    if (ch.rtsAsserted === asserted) return;
+    ch.rtsAsserted = asserted;
+    const mpo = (this.s.blocks[c >> 1].opcr >> ((c & 1) * 4)) & 7;
+    if (mpo === 0) this.hosts[c]?.onRtsChange?.(asserted);
+  }
+
+  /** MR1[7] RxRTS: negate RTSN while the FIFO is full, re-assert when there is room. */
+  private updateRts(c: number): void {
+    const ch = this.ch(c);
+    if (ch.mr1 & 0x80) this.setRts(c, ch.rxFifo.length < RX_FIFO_DEPTH);
+  }
+
+  /** The CTS input of channel c (MPI0 of its half of the block [inf]). true = asserted. */
+  setCts(c: number, asserted: boolean): void {
+    const ch = this.ch(c);
+    if (ch.ctsAsserted === asserted) return;
+    ch.ctsAsserted = asserted;
+    const block = c >> 1;
+    const b = this.s.blocks[block];
+    const pin = (c & 1) * 2; // MPI0a = bit 0, MPI1a = 1, MPI0b = 2, MPI1b = 3
+    b.ipDeltas |= 1 << pin;
+    if (b.acr & (1 << pin)) b.ipChange = true;
+    this.loadShifter(c);
+    this.updateIrq();
+  }
+
+  private inputLevels(block: number): number {
+    // CTSN is active low; MPI1 pins are not connected on the IP-Octal 232 and read high.
+    const a = this.ch(block * 2).ctsAsserted ? 0 : 1;
+    const b = this.ch(block * 2 + 1).ctsAsserted ? 0 : 1;
+    return a | 0x2 | (b << 2) | 0x8;
+  }
+
+  private readIpcr(block: number): number {
+    const b = this.s.blocks[block];
+    const v = (b.ipDeltas << 4) | this.inputLevels(block);
+    b.ipDeltas = 0;
+    b.ipChange = false;
+    this.updateIrq();
+    return v;
+  }
+
+  // --- TX path ----------------------------------------------------------------------------
+
+  private writeThr(c: number, v: number): void {
+    const ch = this.ch(c);
+    const mode = ch.mr2 >> 6;
+    if (!ch.txEnabled) {
+      this.guestError(c * 8 + 3, 'THR write while the transmitter is disabled: character dropped');
+      return;
+    }
+    if (mode === 1 || mode === 3) {
+      this.guestError(c * 8 + 3, 'THR write in echo/remote loopback mode: CPU is disconnected from TX');
+      return;
+    }
+    if (ch.thr !== null)
+      this.guestError(c * 8 + 3, 'THR write while TxRDY = 0: holding register overwritten');
+    ch.thr = v;
+    ch.txRdy = false;
+    ch.txEmt = false;
+    this.loadShifter(c);
+  }
+
+  private loadShifter(c: number): void {
+    const ch = this.ch(c);
+    if (ch.shifting !== null || ch.thr === null || ch.txBreak) return;
+    if (ch.mr2 & 0x10 && !ch.ctsAsserted) return;
+    ch.shifting = ch.thr;
+    ch.thr = null;
+    ch.txRdy = ch.txEnabled;
+    const frame = this.txFrame(c);
+    ch.shiftFrame = frame;
+    ch.txEvent = this.sched.after(charTimeNs(frame), this.owner, EV_TX_DONE, c);
+  }
+
+  private finishTx(c: number): void {
+    const ch = this.ch(c);
+    ch.txEvent = 0;
+    const byte = ch.shifting;
+    const frame = ch.shiftFrame;
+    ch.shifting = null;
+    ch.shiftFrame = null;
+    if (byte !== null && frame) {
+      const data = byte & ((1 << frame.dataBits) - 1);
+      if (ch.mr2 >> 6 === 2) this.deliverToReceiver(c, sampleFrame(data, frame, this.rxFrame(c)), null);
+      else this.hosts[c]?.onTxByte(data, frame);
+    }
+    if (ch.txBreakPending) this.startBreak(c);
+    this.loadShifter(c);
+    if (ch.shifting === null && ch.thr === null) {
+      ch.txEmt = ch.txEnabled;
+      if (ch.mr2 & 0x20) this.setRts(c, false);
+    }
+    this.updateIrq();
+  }
+
+  // --- RX path ----------------------------------------------------------------------------
+
+  private readRhr(c: number): number {
+    const ch = this.ch(c);
+    const top = ch.rxFifo.shift();
+    if (!top) return ch.lastRhr; // empty FIFO: previous byte, no state change (QEMU)
+    ch.lastRhr = top.byte;
+    if (ch.rxHold) {
+      ch.rxFifo.push(ch.rxHold);
+      ch.rxHold = null;
+    }
+    this.updateRts(c);
+    if (ch.unpaced && ch.hostQueue.length > 0) this.scheduleKick(c);
+    this.updateIrq();
+    return top.byte;
+  }
+
+  /** A complete character (or break frame) reaches the receiver of channel c. */
+  private deliverToReceiver(
+    c: number,
+    sample: ReturnType<typeof sampleFrame>,
+    condition: RxCondition | null,
+  ): void {
+    const ch = this.ch(c);
+    if (!ch.rxEnabled || !sample.received) return;
+    const mode = ch.mr2 >> 6;
+    let flags = 0;
+    if (sample.parityError || condition === 'parity') flags |= SR_PE;
+    if (sample.framingError || condition === 'framing') flags |= SR_FE;
+    if (sample.break) flags |= SR_RB;
+    if (this.parity(c) === 'multidrop') flags = (flags & ~SR_PE) | (sample.addressBit ? SR_PE : 0);
+    if (mode === 1 || mode === 3) {
+      // Automatic echo / remote loopback: the character goes straight back out on TxD.
+      const frame = this.txFrame(c);
+      if (!sample.break) this.hosts[c]?.onTxByte(sample.byte & ((1 << frame.dataBits) - 1), frame);
+      if (mode === 3) return;
+    }
+    if (sample.break) {
+      ch.inBreak = true;
+      ch.deltaBreak = true;
+    }
+    const entry: RxEntry = { byte: sample.break ? 0 : sample.byte, flags };
+    if (ch.rxFifo.length < RX_FIFO_DEPTH) ch.rxFifo.push(entry);
+    else {
+      if (ch.rxHold) ch.overrun = true; // the 5th character overwrites the waiting 4th
+      ch.rxHold = entry;
+    }
+    if (condition === 'overrun') ch.overrun = true;
+    ch.blockErrors |= flags;
+    if (ch.timeoutMode) this.startCounter(c >> 1);
+    this.updateRts(c);
+  }
+
+  private endBreak(c: number): void {
+    const ch = this.ch(c);
+    if (ch.inBreak && ch.rxEnabled) ch.deltaBreak = true;
+    ch.inBreak = false;
+  }
+
+  // --- host entry points ------------------------------------------------------------------
+
+  setHostEnd(c: number, host: SerialHostEnd | undefined): void {
+    this.hosts[c] = host;
+  }
+
+  /**
+   * The one door for host input: a character (or, with condition 'break', a break) is queued on
+   * the host's line and enters at the current virtual time, paced at the sender's frame time,
+   * or unpaced (as fast as the FIFO drains). frame defaults to the channel's host frame, and
+   * that to "match the receiver". condition forces an error on this character.
+   */
+  receiveFromHost(c: number, byte: number, frame?: FrameFormat, condition?: RxCondition): void {
+    const ch = this.ch(c);
+    ch.hostQueue.push({
+      byte: byte & 0xff,
+      frame: frame ? { ...frame } : null,
+      condition: condition ?? null,
+    });
+    this.scheduleKick(c);
+  }
+
+  /** Unpaced: bytes enter as fast as the FIFO drains (no overrun possible); paced otherwise. */
+  setUnpaced(c: number, unpaced: boolean): void {
+    this.ch(c).unpaced = unpaced;
+    if (this.ch(c).hostQueue.length > 0) this.scheduleKick(c);
+  }
+
+  /** The host's line settings for sending; null = always match the receiver's programming. */
+  setHostFrame(c: number, frame: FrameFormat | null): void {
+    this.ch(c).hostFrame = frame ? { ...frame } : null;
+  }
+
+  /** Bytes the host has queued that have not yet entered the receiver. */
+  hostBacklog(c: number): number {
+    const ch = this.ch(c);
+    return ch.hostQueue.length + (ch.lineChar ? 1 : 0);
+  }
+
+  private scheduleKick(c: number): void {
+    const ch = this.ch(c);
+    if (ch.kickEvent) return;
+    ch.kickEvent = this.sched.after(0, this.owner, EV_HOST_KICK, c);
+  }
+
+  private senderFrame(c: number, hc: HostChar): FrameFormat {
+    return hc.frame ?? this.ch(c).hostFrame ?? this.rxFrame(c);
+  }
+
+  private hostKick(c: number): void {
+    const ch = this.ch(c);
+    ch.kickEvent = 0;
+    if (ch.unpaced) {
+      while (ch.hostQueue.length > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && !ch.rxHold) {
+        const hc = ch.hostQueue.shift() as HostChar;
+        if (hc.condition === 'break') {
+          this.deliverToReceiver(c, this.breakSample(), null);
+          this.endBreak(c);
+        } else
+          this.deliverToReceiver(
+            c,
+            sampleFrame(hc.byte, this.senderFrame(c, hc), this.rxFrame(c)),
+            hc.condition,
+          );
+      }
+      this.updateIrq();
+      return;
+    }
+    if (ch.lineChar || ch.hostQueue.length === 0) return;
+    const hc = ch.hostQueue.shift() as HostChar;
+    ch.lineChar = hc;
+    ch.lineLost = !ch.rxEnabled;
+    ch.lineEvent = this.sched.after(charTimeNs(this.senderFrame(c, hc)), this.owner, EV_LINE_DONE, c);
+  }
+
+  private breakSample(): ReturnType<typeof sampleFrame> {
+    return { received: true, byte: 0, parityError: false, framingError: false, break: true, addressBit: 0 };
+  }
+
+  private lineDone(c: number): void {
+    const ch = this.ch(c);
+    ch.lineEvent = 0;
+    const hc = ch.lineChar;
+    if (!hc) return;
+    const lost = ch.lineLost || !ch.rxEnabled;
+    if (hc.condition === 'break') {
+      // One character time of space: the receiver sees an all-zero frame. The line stays at
+      // space for one more character time, then returns to mark (end of break).
+      if (!lost) this.deliverToReceiver(c, this.breakSample(), null);
+      ch.lineEvent = this.sched.after(charTimeNs(this.senderFrame(c, hc)), this.owner, EV_BREAK_END, c);
+      this.updateIrq();
+      return;
+    }
+    ch.lineChar = null;
+    if (!lost)
+      this.deliverToReceiver(c, sampleFrame(hc.byte, this.senderFrame(c, hc), this.rxFrame(c)), hc.condition);
+    this.updateIrq();
+    this.hostKick(c);
+  }
+
+  private breakEnd(c: number): void {
+    const ch = this.ch(c);
+    ch.lineEvent = 0;
+    ch.lineChar = null;
+    this.endBreak(c);
+    this.updateIrq();
+    this.hostKick(c);
+  }
+
+  // --- counter/timer ----------------------------------------------------------------------
+
+  private counterClockHz(block: number): number {
+    switch ((this.s.blocks[block].acr >> 4) & 7) {
+      case 1:
+        return this.txBaud(block * 2);
+      case 2:
+        return this.txBaud(block * 2 + 1);
+      case 3:
+      case 7:
+        return SCC_XTAL_HZ / 16;
+      case 6:
+        return SCC_XTAL_HZ;
+      default:
+        return 0;
+    }
+  }
+
+  private preload(block: number): number {
+    const b = this.s.blocks[block];
+    return (b.ctur << 8) | b.ctlr || 0x10000;
+  }
+
+  private ticksSince(block: number, hz: number): number {
+    return Math.floor(((this.sched.nowNs - this.s.blocks[block].counterStartNs) * hz) / 1e9);
+  }
+
+  private counterValue(block: number): number {
+    const b = this.s.blocks[block];
+    const hz = this.counterClockHz(block);
+    if (!b.counterRunning || hz === 0) return b.counterStoppedValue;
+    const t = this.ticksSince(block, hz);
+    if (b.acr & 0x40) return b.counterStartValue - (t % b.counterStartValue);
+    return (((b.counterStartValue - t) % 0x10000) + 0x10000) % 0x10000;
+  }
+
+  private startCounter(block: number): void {
+    const b = this.s.blocks[block];
+    this.cancel(b.counterEvent);
+    b.counterEvent = 0;
+    b.counterRunning = true;
+    b.counterStartNs = this.sched.nowNs;
+    b.counterStartValue = this.preload(block);
+    const hz = this.counterClockHz(block);
+    if (hz === 0) return;
+    // Counter: ready when the count reaches 0. Timer: a square wave of period 2 × preload, ready
+    // once per period ("every other zero count").
+    b.counterEventTicks = b.acr & 0x40 ? 2 * b.counterStartValue : b.counterStartValue;
+    this.armCounter(block, hz);
+  }
+
+  private armCounter(block: number, hz: number): void {
+    const b = this.s.blocks[block];
+    const atNs = b.counterStartNs + Math.ceil((b.counterEventTicks * 1e9) / hz);
+    b.counterEvent = this.sched.at(atNs, this.owner, EV_COUNTER, block);
+  }
+
+  private counterFired(block: number): void {
+    const b = this.s.blocks[block];
+    b.counterEvent = 0;
+    const hz = this.counterClockHz(block);
+    if (!b.counterRunning || hz === 0) return;
+    b.counterReady = true;
+    b.counterEventTicks += b.acr & 0x40 ? 2 * b.counterStartValue : 0x10000;
+    this.armCounter(block, hz);
+    this.updateIrq();
+  }
+
+  private stopCounter(block: number): void {
+    const b = this.s.blocks[block];
+    b.counterReady = false;
+    if (!(b.acr & 0x40)) {
+      // Counter mode stops; the timer keeps running and only the ready bit clears.
+      b.counterStoppedValue = this.counterValue(block);
+      b.counterRunning = false;
+      this.cancel(b.counterEvent);
+      b.counterEvent = 0;
+    }
+    this.updateIrq();
+  }
+
+  // --- interrupts and events --------------------------------------------------------------
+
+  updateIrq(): void {
+    for (let k = 0; k < 4; k++) {
+      const b = this.s.blocks[k];
+      const level = (this.isr(k) & b.imr) !== 0;
+      if (level !== b.irq) {
+        b.irq = level;
+        for (const l of this.irqListeners) l(k, level);
+      }
+    }
+  }
+
+  private onEvent(kind: number, arg: number): void {
+    switch (kind) {
+      case EV_TX_DONE:
+        this.finishTx(arg);
+        break;
+      case EV_HOST_KICK:
+        this.hostKick(arg);
+        break;
+      case EV_LINE_DONE:
+        this.lineDone(arg);
+        break;
+      case EV_BREAK_END:
+        this.breakEnd(arg);
+        break;
+      case EV_COUNTER:
+        this.counterFired(arg);
+        break;
+    }
+  }
+
+  // --- snapshot ---------------------------------------------------------------------------
+
+  snapshot(): Scc2698Snapshot {
+    return cloneState(this.s);
+  }
+
+  restore(snap: Scc2698Snapshot): void {
+    check(snap?.v === 1, 'scc2698: version');
+    check(Array.isArray(snap.channels) && snap.channels.length === 8, 'scc2698: 8 channels');
+    check(Array.isArray(snap.blocks) && snap.blocks.length === 4, 'scc2698: 4 blocks');
+    for (const ch of snap.channels) {
+      check(Array.isArray(ch.rxFifo) && ch.rxFifo.length <= RX_FIFO_DEPTH, 'scc2698: rx fifo');
+      check(Array.isArray(ch.hostQueue), 'scc2698: host queue');
+      check(ch.mrPointer === 0 || ch.mrPointer === 1, 'scc2698: MR pointer');
+      for (const k of ['mr1', 'mr2', 'csr', 'txEvent', 'lineEvent', 'kickEvent'] as const)
+        check(Number.isInteger(ch[k]), `scc2698: ${k}`);
+    }
+    for (const b of snap.blocks)
+      for (const k of ['acr', 'imr', 'opcr', 'ctur', 'ctlr', 'counterEvent'] as const)
+        check(Number.isInteger(b[k]), `scc2698: ${k}`);
+    this.s = cloneState(snap);
+    // Tell the listeners the restored levels.
+    for (let k = 0; k < 4; k++) for (const l of this.irqListeners) l(k, this.s.blocks[k].irq);
+  }
+}
