@@ -251,6 +251,11 @@ export class Tty {
     if (t.echo) this.write([b]);
   }
 
+  /** Drops every reader (restore: the programs re-attach). */
+  clearReaders(): void {
+    this.readers.length = 0;
+  }
+
   private reader(): TtyReader | undefined {
     return this.readers[this.readers.length - 1];
   }

@@ -1,0 +1,312 @@
+// The serial subsystem: a TPCI200 carrier with an IP-Octal 232 in slot A on its own PCI bus 0,
+// the MachinePlatform, the TypeScript guest (kernel, tpci200 + ipoctal drivers, tty, programs)
+// and the eight host ends (terminal side of each RS-232 line, null-modem cables between them).
+//
+// Host API: hostWrite, hostOutput, drainHostOutput, setHostSettings, setUnpaced, inject,
+// connect, setProgram, counters. QMP (automation.md §2): x-serial-write, x-serial-inject,
+// x-serial-connect, x-query-serial, x-serial-program, x-serial-host.
+//
+// Data path (DESIGN.md): hostWrite → SCC2698 receiver (line rate of the host's settings, or
+// following the guest's, or unpaced) → RxRDY → TPCI200 INTA → guest ISR → tty → program → tty
+// write → driver → THR → TX at the programmed rate → onTxByte → host output (sampled with the
+// host's own settings) or, through a cable, the peer's receiver.
+import { createPlatformRig, type PlatformRig } from '../bus/platform';
+import type { QmpCommandTable } from '../control/qmp-types';
+import type { Rng } from '../core/rng';
+import type { Scheduler } from '../core/scheduler';
+import type { TraceRing } from '../core/trace';
+import { createIpOctalRack, type IpOctalRack } from '../devices/ipoctal232';
+import { type FrameFormat, type RxCondition, sampleFrame } from '../devices/serial-backend';
+import type { PortInfo, ProgramName } from '../guest/programs/program';
+import { DEFAULT_PROGRAMS, SERIAL_PORTS, SerialGuest, type SerialGuestSnapshot } from '../guest/serial-guest';
+import type { Subsystem } from '../subsystem';
+import { type HostSettings, settingsToFrame, utf8Encode } from './host-settings';
+import { serialQmpCommands } from './serial-qmp';
+
+/** PCI device number of the TPCI200 (lspci shows 00:02.0). */
+export const SERIAL_PCI_SLOT = 2;
+/** Bytes of host output kept per port for hostOutput() (older bytes are dropped). */
+export const HOST_OUTPUT_KEEP = 65536;
+const RAM_BYTES = 64 * 1024;
+/**
+ * ISR re-entry delay while a level stays asserted. Linux's ipoctal keeps TX on until TxEMT, so
+ * the TxRDY level stays up for the last character time of every burst and the ISR re-enters
+ * (about every 2 µs on a real CPU). 20 µs keeps that storm cheap; no byte moves later because
+ * of it (the FIFO holds 3 characters, a character takes ≥ 260 µs at 38400 baud).
+ */
+export const SERIAL_RETRIGGER_NS = 20_000;
+
+export type InjectKind = RxCondition;
+
+interface HostEnd {
+  output: string;
+  drain: number[];
+  settings: HostSettings | 'follow';
+  unpaced: boolean;
+  peer: number | null;
+  /** Condition for the next byte the host writes. */
+  pending: RxCondition | null;
+  /** Bytes the host end sent towards the guest / received from it. */
+  sent: number;
+  received: number;
+  /** Characters the host's receiver could not frame (its settings disagree with the line). */
+  lost: number;
+}
+
+export interface SerialRackSnapshot {
+  v: 1;
+  platform: ReturnType<PlatformRig['platform']['snapshot']>;
+  pci: ReturnType<PlatformRig['pci']['snapshot']>;
+  irq: ReturnType<PlatformRig['irq']['snapshot']>;
+  ram: ReturnType<PlatformRig['ram']['snapshot']>;
+  hw: ReturnType<IpOctalRack['snapshot']>;
+  guest: SerialGuestSnapshot;
+  hosts: HostEnd[];
+}
+
+export interface SerialCounters {
+  port: number;
+  hostSent: number;
+  hostReceived: number;
+  hostLost: number;
+  backlog: number;
+}
+
+function freshHost(): HostEnd {
+  return {
+    output: '',
+    drain: [],
+    settings: 'follow',
+    unpaced: false,
+    peer: null,
+    pending: null,
+    sent: 0,
+    received: 0,
+    lost: 0,
+  };
+}
+
+export class SerialRack implements Subsystem {
+  readonly name = 'serial';
+  readonly rig: PlatformRig;
+  readonly hw: IpOctalRack;
+  readonly guest: SerialGuest;
+  private hosts: HostEnd[] = [];
+
+  constructor(
+    readonly sched: Scheduler,
+    readonly rng: Rng,
+    readonly trace?: TraceRing,
+    programs: readonly ProgramName[] = DEFAULT_PROGRAMS,
+  ) {
+    this.rig = createPlatformRig(sched, {
+      ramBytes: RAM_BYTES,
+      trace,
+      platform: { retriggerNs: SERIAL_RETRIGGER_NS },
+    });
+    this.hw = createIpOctalRack(sched, this.rig.pci, { pciSlot: SERIAL_PCI_SLOT, trace });
+    this.rig.pci.assignResources();
+    for (let port = 0; port < SERIAL_PORTS; port++) {
+      this.hosts.push(freshHost());
+      this.hw.ipoctal.channel(port).attach({
+        onTxByte: (byte, frame) => this.onTxByte(port, byte, frame),
+        onTxBreak: (active) => this.onTxBreak(port, active),
+      });
+    }
+    this.guest = new SerialGuest(this.rig.platform);
+    this.guest.boot(programs);
+  }
+
+  // --- host entry points ------------------------------------------------------------------
+
+  /** Bytes typed at the port's host end; they enter the receiver at line rate from now. */
+  hostWrite(port: number, data: string | ArrayLike<number>): void {
+    const h = this.host(port);
+    const bytes = typeof data === 'string' ? utf8Encode(data) : data;
+    const ch = this.hw.ipoctal.channel(port);
+    for (let i = 0; i < bytes.length; i++) {
+      const condition = h.pending ?? undefined;
+      h.pending = null;
+      ch.receiveFromHost(bytes[i] & 0xff, undefined, condition);
+    }
+    h.sent += bytes.length;
+  }
+
+  /** Everything the port's host end has received (the last HOST_OUTPUT_KEEP bytes), as text. */
+  hostOutput(port: number): string {
+    return this.host(port).output;
+  }
+
+  /** Bytes received by each host end since the last drain (the worker's batching). */
+  drainHostOutput(): { port: number; bytes: Uint8Array }[] {
+    const out: { port: number; bytes: Uint8Array }[] = [];
+    this.hosts.forEach((h, port) => {
+      if (h.drain.length === 0) return;
+      out.push({ port, bytes: Uint8Array.from(h.drain) });
+      h.drain = [];
+    });
+    return out;
+  }
+
+  /** Fixed host line settings, or 'follow' (the host always matches what the guest programmed). */
+  setHostSettings(port: number, settings: HostSettings | 'follow'): void {
+    const h = this.host(port);
+    if (settings === 'follow') {
+      h.settings = 'follow';
+      this.hw.ipoctal.channel(port).setHostFrame(null);
+      return;
+    }
+    const frame = settingsToFrame(settings);
+    if (!frame) throw new RangeError(`serial: bad host settings ${settings.baud} ${settings.format}`);
+    h.settings = { baud: settings.baud, format: settings.format };
+    this.hw.ipoctal.channel(port).setHostFrame(frame);
+  }
+
+  /** Unpaced: host bytes enter as fast as the receiver FIFO drains (bulk transfers). */
+  setUnpaced(port: number, unpaced: boolean): void {
+    this.host(port).unpaced = unpaced;
+    this.hw.ipoctal.channel(port).setUnpaced(unpaced);
+  }
+
+  /** The next byte the host sends carries the condition; 'break' sends a break now. */
+  inject(port: number, kind: InjectKind): void {
+    const h = this.host(port);
+    if (kind === 'break') this.hw.ipoctal.channel(port).sendBreak();
+    else h.pending = kind;
+  }
+
+  /** A null-modem cable between two host ends (both directions), or null to unplug port's cable. */
+  connect(port: number, peer: number | null): void {
+    const h = this.host(port);
+    if (h.peer !== null) this.hosts[h.peer].peer = null;
+    h.peer = null;
+    if (peer === null) return;
+    const p = this.host(peer);
+    if (p.peer !== null) this.hosts[p.peer].peer = null;
+    h.peer = peer;
+    p.peer = port;
+  }
+
+  setProgram(port: number, program: ProgramName): void {
+    this.host(port);
+    this.guest.setProgram(port, program);
+  }
+
+  programOf(port: number): ProgramName {
+    return this.guest.programOf(port);
+  }
+
+  hostSettings(port: number): HostSettings | 'follow' {
+    const s = this.host(port).settings;
+    return s === 'follow' ? s : { ...s };
+  }
+
+  peerOf(port: number): number | null {
+    return this.host(port).peer;
+  }
+
+  isUnpaced(port: number): boolean {
+    return this.host(port).unpaced;
+  }
+
+  /** The guest driver's view of every port (x-query-serial). */
+  ports(): PortInfo[] {
+    return this.guest.ports();
+  }
+
+  counters(): SerialCounters[] {
+    return this.hosts.map((h, port) => ({
+      port,
+      hostSent: h.sent,
+      hostReceived: h.received,
+      hostLost: h.lost,
+      backlog: this.hw.ipoctal.channel(port).backlog(),
+    }));
+  }
+
+  private host(port: number): HostEnd {
+    const h = Number.isInteger(port) ? this.hosts[port] : undefined;
+    if (!h) throw new RangeError(`serial: no port ${port}`);
+    return h;
+  }
+
+  // --- the line, device → host ------------------------------------------------------------
+
+  private onTxByte(port: number, byte: number, frame: FrameFormat): void {
+    const h = this.hosts[port];
+    if (h.peer !== null) this.hw.ipoctal.channel(h.peer).receiveFromHost(byte, frame);
+    let b = byte;
+    if (h.settings !== 'follow') {
+      const own = settingsToFrame(h.settings) as FrameFormat;
+      const sample = sampleFrame(byte, frame, own);
+      if (!sample.received) {
+        h.lost++;
+        return;
+      }
+      b = sample.byte;
+    }
+    h.received++;
+    h.output += String.fromCharCode(b);
+    if (h.output.length > HOST_OUTPUT_KEEP) h.output = h.output.slice(h.output.length - HOST_OUTPUT_KEEP);
+    h.drain.push(b);
+    if (h.drain.length > HOST_OUTPUT_KEEP) h.drain.splice(0, h.drain.length - HOST_OUTPUT_KEEP);
+  }
+
+  private onTxBreak(port: number, active: boolean): void {
+    const h = this.hosts[port];
+    if (active && h.peer !== null) this.hw.ipoctal.channel(h.peer).sendBreak();
+  }
+
+  // --- subsystem ----------------------------------------------------------------------------
+
+  qmpCommands(): QmpCommandTable {
+    return serialQmpCommands(this);
+  }
+
+  snapshot(): SerialRackSnapshot {
+    return {
+      v: 1,
+      platform: this.rig.platform.snapshot(),
+      pci: this.rig.pci.snapshot(),
+      irq: this.rig.irq.snapshot(),
+      ram: this.rig.ram.snapshot(),
+      hw: this.hw.snapshot(),
+      guest: this.guest.snapshot(),
+      hosts: this.hosts.map((h) => ({ ...h, drain: [...h.drain] })),
+    };
+  }
+
+  /** Restores everything; restore the scheduler too (the device events live in its queue). */
+  restore(s: unknown): void {
+    const snap = s as SerialRackSnapshot;
+    if (
+      snap?.v !== 1 ||
+      !Array.isArray(snap.hosts) ||
+      snap.hosts.length !== SERIAL_PORTS ||
+      !snap.hosts.every((h) => typeof h?.output === 'string' && Array.isArray(h.drain))
+    )
+      throw new Error('serial rack snapshot: bad data');
+    const backup = this.snapshot();
+    try {
+      this.apply(snap);
+    } catch (e) {
+      this.apply(backup);
+      throw e;
+    }
+  }
+
+  private apply(s: SerialRackSnapshot): void {
+    this.rig.irq.restore(s.irq);
+    this.rig.pci.restore(s.pci);
+    this.rig.ram.restore(s.ram);
+    this.hw.restore(s.hw);
+    this.rig.platform.restore(s.platform);
+    this.guest.restore(s.guest);
+    this.hosts = s.hosts.map((h) => ({ ...h, drain: [...h.drain] }));
+  }
+}
+
+/** The serial rack of the default lab: shell on port 0, echo on 1–7. */
+export function createSerialRack(sched: Scheduler, rng: Rng, trace?: TraceRing): SerialRack {
+  return new SerialRack(sched, rng, trace);
+}
