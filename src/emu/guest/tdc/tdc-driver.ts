@@ -548,6 +548,7 @@ export class TdcDriver {
     this.rmw4(M.GN.GPIO_OUTPUT_ENABLE, 0, M.GPIO_VIC);
     this.rmw4(M.GN.GPIO_INT_TYPE, M.GPIO_VIC, 0);
     this.rmw4(M.GN.GPIO_INT_VALUE, M.GPIO_VIC, 0);
+    this.r4(M.GN.GPIO_INT_STATUS); // discards a status latched while the type was being changed
     this.w4(M.GN.GPIO_INT_MASK_CLR, M.GPIO_VIC);
     this.w4(M.GN.INT_CFG0, M.INT_STAT_GPIO | M.INT_STAT_ALI);
     // VIC: disabled, all lines off, vector N for line N, then on; lines 2 (DMA) and 6 (TDC).
@@ -646,6 +647,8 @@ export class TdcDriver {
       this.unmaskAfterEoi = 0;
       this.w0(M.EIC.IER, bits);
     }
+    // §1.5 step 2: re-read GPIO_INT_STATUS so a level that has dropped leaves no stale status.
+    this.r4(M.GN.GPIO_INT_STATUS);
   }
 
   private tdcIrq(): void {
