@@ -320,7 +320,7 @@ describe('minimal driver conversation (tdc.md §5)', () => {
     // The decoded values: 1234 s + 100,001,000 ps, + 200,002,500 ps, + 300,500,000 ps (ACAM jitter aside).
     expect(seen.map((t) => t.seconds)).toEqual([1234, 1234, 1234]);
     const wanted = [100_001_000, 200_002_500, 300_500_000];
-    seen.forEach((t, i) => expect(Math.abs(t.ps - wanted[i])).toBeLessThan(1000));
+    for (const [i, t] of seen.entries()) expect(Math.abs(t.ps - wanted[i])).toBeLessThan(1000);
     expect(driver.channelStatus(0)).toMatchObject({ timestamps: 3, sequenceGaps: 0, duplicates: 0 });
   });
 });
