@@ -1,0 +1,224 @@
+// ACAM TDC-GPX as the FMC TDC uses it (I-mode, ~81 ps bins), spec tdc.md §2.3–2.4, §2.10, §2.13.
+//
+// Interface (used by fmc-tdc.ts): image registers (ACAM_CONFIG), readback slots, command
+// handlers (load/read config, reset), pllLocked; quantise(boardTime) converts an edge to the
+// gateware's (seconds, coarse, frac, raw bins) with the gateware's rounding.
+// Model [X]: the PLL reports locked (READBACK(12) bit 10 = 0) pllLockDelayNs after a LOAD or a
+// RESET whose loaded reg 7 equals 0x1FEA; fault B4 keeps it unlocked. Timestamp models: 'ideal'
+// (exact ps → frac, no jitter: used for worked examples), 'acam' (81.0383 ps bins from the last
+// 512 ns start, Gaussian jitter σ = jitterPs, ±4 ns outliers with outlierProbability, then the
+// gateware's bins × 84934 / 2048 conversion).
+
+import type { Rng } from '../../core/rng';
+import type { Scheduler } from '../../core/scheduler';
+import { check } from '../../core/snapshot';
+import {
+  ACAM_BIN_PS,
+  ACAM_BINS_TO_FRAC_DEN,
+  ACAM_BINS_TO_FRAC_NUM,
+  ACAM_REG_NUMBERS,
+  ACAM_REG7_LOCKING,
+  TDC_ACAM_PLL_NOT_LOCKED,
+  TDC_COARSE_PER_SECOND,
+  TDC_COARSE_PS,
+  TDC_FRAC_PER_COARSE,
+} from '../../hw/spec-tdc-regs';
+import type { BoardTime } from './time-base';
+
+const PS_PER_S = 1_000_000_000_000;
+/** ACAM start retrigger period: 64 × 8 ns (§2.4). */
+const RETRIGGER_PS = 512_000;
+
+export type TimestampModel = 'ideal' | 'acam';
+
+export interface TdcTimestamp {
+  seconds: number;
+  coarse: number;
+  frac: number;
+  /** Raw ACAM bins (13 low bits go into word 2 bits 24:12 in DMA builds). */
+  bins: number;
+}
+
+export interface AcamOptions {
+  model: TimestampModel;
+  jitterPs: number;
+  outlierProbability: number;
+  pllLockDelayNs: number;
+}
+
+export const ACAM_DEFAULT_OPTIONS: AcamOptions = {
+  model: 'acam',
+  jitterPs: 115,
+  outlierProbability: 1e-7,
+  pllLockDelayNs: 1_000_000,
+};
+
+export interface AcamState {
+  /** ACAM_CONFIG images by register number. */
+  image: Record<string, number>;
+  /** Registers inside the chip. */
+  chip: Record<string, number>;
+  /** ACAM_READBACK slots 0..14. */
+  readback: number[];
+  pllLocked: boolean;
+  pllEvent: number;
+  /** Fault B4: the PLL never locks. */
+  neverLocks: boolean;
+}
+
+export interface AcamSnapshot extends AcamState {
+  v: 1;
+}
+
+const EV_PLL_LOCK = 1;
+
+export class AcamGpx {
+  private s: AcamState = AcamGpx.initialState(false);
+  private readonly owner: number;
+
+  constructor(
+    private readonly sched: Scheduler,
+    ownerName: string,
+    private readonly rng: Rng,
+    readonly options: AcamOptions,
+  ) {
+    this.owner = sched.register(ownerName, (kind) => {
+      if (kind !== EV_PLL_LOCK) return;
+      this.s.pllEvent = 0;
+      this.s.pllLocked = !this.s.neverLocks;
+    });
+  }
+
+  private static initialState(neverLocks: boolean): AcamState {
+    const image: Record<string, number> = {};
+    const chip: Record<string, number> = {};
+    for (const r of ACAM_REG_NUMBERS) {
+      image[r] = 0;
+      chip[r] = 0;
+    }
+    return { image, chip, readback: new Array(15).fill(0), pllLocked: false, pllEvent: 0, neverLocks };
+  }
+
+  reset(): void {
+    if (this.s.pllEvent) this.sched.cancel(this.s.pllEvent);
+    this.s = AcamGpx.initialState(this.s.neverLocks);
+  }
+
+  get pllLocked(): boolean {
+    return this.s.pllLocked;
+  }
+
+  readImage(reg: number): number {
+    return this.s.image[reg] ?? 0;
+  }
+
+  writeImage(reg: number, value: number): void {
+    if (reg in this.s.image) this.s.image[reg] = value >>> 0;
+  }
+
+  readReadback(slot: number): number {
+    return this.s.readback[slot] ?? 0;
+  }
+
+  /** Fault B4 on/off; turning it on unlocks the PLL at once. */
+  setNeverLocks(on: boolean): void {
+    this.s.neverLocks = on;
+    if (on) this.s.pllLocked = false;
+    else if (this.s.chip[7] === ACAM_REG7_LOCKING) this.startLock();
+  }
+
+  /** CTRL.LOAD_ACAM_CFG. */
+  loadConfig(): void {
+    for (const r of ACAM_REG_NUMBERS) this.s.chip[r] = this.s.image[r];
+    this.startLock();
+  }
+
+  /** CTRL.RESET_ACAM: keeps the configuration, the PLL locks again. */
+  resetChip(): void {
+    this.startLock();
+  }
+
+  /** CTRL.READ_ACAM_CFG: the chip registers into the readback slots, reg 12 with the lock flag. */
+  readConfig(): void {
+    for (const r of ACAM_REG_NUMBERS) this.s.readback[r] = this.s.chip[r];
+    this.readStatus();
+  }
+
+  /** CTRL.READ_ACAM_STAT: refreshes regs 11/12 (status). */
+  readStatus(): void {
+    const r12 = this.s.chip[12] & ~TDC_ACAM_PLL_NOT_LOCKED;
+    this.s.readback[12] = (r12 | (this.s.pllLocked ? 0 : TDC_ACAM_PLL_NOT_LOCKED)) >>> 0;
+    this.s.readback[11] = this.s.chip[11];
+  }
+
+  /** CTRL.READ_ACAM_IFIFO1/2/START01: debug slots 8, 9, 10 (empty FIFOs read 0). */
+  readDebug(slot: 8 | 9 | 10): void {
+    this.s.readback[slot] = 0;
+  }
+
+  private startLock(): void {
+    if (this.s.pllEvent) this.sched.cancel(this.s.pllEvent);
+    this.s.pllEvent = 0;
+    this.s.pllLocked = false;
+    if (this.s.chip[7] === ACAM_REG7_LOCKING && !this.s.neverLocks) {
+      this.s.pllEvent = this.sched.after(this.options.pllLockDelayNs, this.owner, EV_PLL_LOCK);
+    }
+  }
+
+  /** Converts the board time of an edge to a timestamp, with the configured model. */
+  quantise(t: BoardTime): TdcTimestamp {
+    if (this.options.model === 'ideal') {
+      const coarse = Math.floor(t.ps / TDC_COARSE_PS);
+      const frac = Math.floor(((t.ps - coarse * TDC_COARSE_PS) * TDC_FRAC_PER_COARSE) / TDC_COARSE_PS);
+      return { seconds: t.seconds, coarse, frac, bins: 0 };
+    }
+    let seconds = t.seconds;
+    let ps = t.ps + Math.round(this.gaussian() * this.options.jitterPs);
+    if (this.options.outlierProbability > 0 && this.rng.next() < this.options.outlierProbability) {
+      ps += this.rng.next() < 0.5 ? -4000 : 4000;
+    }
+    if (ps < 0) {
+      ps += PS_PER_S;
+      seconds = (seconds - 1) >>> 0;
+    } else if (ps >= PS_PER_S) {
+      ps -= PS_PER_S;
+      seconds = (seconds + 1) >>> 0;
+    }
+    const startPs = Math.floor(ps / RETRIGGER_PS) * RETRIGGER_PS;
+    const bins = Math.floor((ps - startPs) / ACAM_BIN_PS);
+    const fracTotal = Math.floor((bins * ACAM_BINS_TO_FRAC_NUM) / ACAM_BINS_TO_FRAC_DEN);
+    let coarse = startPs / TDC_COARSE_PS + (fracTotal >>> 12);
+    if (coarse >= TDC_COARSE_PER_SECOND) {
+      coarse -= TDC_COARSE_PER_SECOND;
+      seconds = (seconds + 1) >>> 0;
+    }
+    return { seconds, coarse, frac: fracTotal & 0xfff, bins };
+  }
+
+  private gaussian(): number {
+    if (this.options.jitterPs <= 0) return 0;
+    const u = 1 - this.rng.next();
+    const v = this.rng.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  snapshot(): AcamSnapshot {
+    return {
+      v: 1,
+      ...this.s,
+      image: { ...this.s.image },
+      chip: { ...this.s.chip },
+      readback: [...this.s.readback],
+    };
+  }
+
+  restore(snap: AcamSnapshot): void {
+    check(snap?.v === 1 && Array.isArray(snap.readback) && snap.readback.length === 15, 'acam: bad snapshot');
+    check(
+      ACAM_REG_NUMBERS.every((r) => Number.isInteger(snap.image[r]) && Number.isInteger(snap.chip[r])),
+      'acam: bad regs',
+    );
+    const { v: _v, ...rest } = snap;
+    this.s = { ...rest, image: { ...snap.image }, chip: { ...snap.chip }, readback: [...snap.readback] };
+  }
+}

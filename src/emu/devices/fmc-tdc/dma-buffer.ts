@@ -1,0 +1,310 @@
+// Per-channel DMA buffer controller of the FMC TDC SPEC build (TDC+0x6000 + 0x40·ch), spec tdc.md
+// §2.7 (double buffer, switch, DONE), §2.14 (IRQ coalescing by IRQ_TIMEOUT), §3.2 (D8, D9).
+//
+// Interface (used by fmc-tdc.ts): accept(words) for every numbered timestamp of the channel;
+// channelDisabled() (flushes the partial burst); read/write of the block; irq(level) → EIC bit
+// 5+ch. Behaviour as §2.7 restates the HDL: store at CUR_BASE + 16·count while CUR is valid and
+// not full; full → automatic switch; CUR invalid → drop (counted; OVERFLOW is not connected in v8
+// and reads 0). A switch latches CUR_COUNT, promotes NEXT (clearing NEXT.VALID), clears the
+// interrupt request if the promoted buffer is valid, flushes the partial burst and sets DONE
+// switchDoneNs later. The request raises the EIC line IRQ_TIMEOUT ms after it was first set
+// (0 = at once). Records reach DDR in bursts of BURST_SIZE (the DDR image lags CUR's count).
+// Faults: switchStall (DONE never comes, D8), capacityLimit (hardware fills after N records, D9).
+
+import type { Scheduler } from '../../core/scheduler';
+import { check, cloneState } from '../../core/snapshot';
+import {
+  TDC_DMABUF_CSR_BURST_SIZE_MASK,
+  TDC_DMABUF_CSR_BURST_SIZE_SHIFT,
+  TDC_DMABUF_CSR_DONE,
+  TDC_DMABUF_CSR_ENABLE,
+  TDC_DMABUF_CSR_IRQ_TIMEOUT_MASK,
+  TDC_DMABUF_CSR_IRQ_TIMEOUT_SHIFT,
+  TDC_DMABUF_CSR_SWITCH_BUFFERS,
+  TDC_DMABUF_REGS,
+  TDC_DMABUF_SIZE_MASK,
+  TDC_DMABUF_SIZE_VALID,
+  TDC_RECORD_BYTES,
+} from '../../hw/spec-tdc-regs';
+import type { SparseDdr } from '../spec/ddr';
+import type { RecordWords } from './record';
+
+const R = TDC_DMABUF_REGS;
+const NS_PER_MS = 1_000_000;
+
+export interface DmaBufferCounters {
+  stored: number;
+  droppedNoBuffer: number;
+  /** P2b: a waiting timestamp replaced by a newer one while CSR.ENABLE = 0. */
+  replacedWhileDisabled: number;
+  autoSwitches: number;
+  switches: number;
+}
+
+export interface DmaBufferState {
+  /** CSR bits ENABLE, IRQ_TIMEOUT, BURST_SIZE as written. */
+  csr: number;
+  done: boolean;
+  curBase: number;
+  curSize: number;
+  count: number;
+  curCount: number;
+  nextBase: number;
+  nextSize: number;
+  /** Records stored but not yet written to DDR (the open burst). */
+  burst: { addr: number; words: RecordWords }[];
+  /** Timestamp waiting in the converter while CSR.ENABLE = 0 (P2b). */
+  waiting: RecordWords | null;
+  irqRequest: boolean;
+  irqRequestAtNs: number;
+  irqLine: boolean;
+  irqEvent: number;
+  doneEvent: number;
+  switchStall: boolean;
+  capacityLimit: number;
+  counters: DmaBufferCounters;
+}
+
+export interface DmaBufferSnapshot extends DmaBufferState {
+  v: 1;
+}
+
+const EV_IRQ = 1;
+const EV_DONE = 2;
+
+export class TdcDmaBuffer {
+  private s: DmaBufferState = TdcDmaBuffer.initialState();
+  private readonly owner: number;
+  /** Called when a switch is requested while switchStall is set (for the fault report). */
+  onSwitchStalled: () => void = () => {};
+
+  constructor(
+    private readonly sched: Scheduler,
+    ownerName: string,
+    private readonly ddr: SparseDdr,
+    private readonly irq: (level: boolean) => void,
+    private readonly switchDoneNs = 200,
+  ) {
+    this.owner = sched.register(ownerName, (kind) => {
+      if (kind === EV_IRQ) {
+        this.s.irqEvent = 0;
+        this.s.irqLine = this.s.irqRequest;
+        this.irq(this.s.irqLine);
+      } else if (kind === EV_DONE) {
+        this.s.doneEvent = 0;
+        this.s.done = true;
+      }
+    });
+  }
+
+  private static initialState(): DmaBufferState {
+    return {
+      csr: 0,
+      done: false,
+      curBase: 0,
+      curSize: 0,
+      count: 0,
+      curCount: 0,
+      nextBase: 0,
+      nextSize: 0,
+      burst: [],
+      waiting: null,
+      irqRequest: false,
+      irqRequestAtNs: 0,
+      irqLine: false,
+      irqEvent: 0,
+      doneEvent: 0,
+      switchStall: false,
+      capacityLimit: 0,
+      counters: { stored: 0, droppedNoBuffer: 0, replacedWhileDisabled: 0, autoSwitches: 0, switches: 0 },
+    };
+  }
+
+  reset(): void {
+    if (this.s.irqEvent) this.sched.cancel(this.s.irqEvent);
+    if (this.s.doneEvent) this.sched.cancel(this.s.doneEvent);
+    const { counters, switchStall, capacityLimit } = this.s;
+    this.s = { ...TdcDmaBuffer.initialState(), counters, switchStall, capacityLimit };
+    this.irq(false);
+  }
+
+  get state(): Readonly<DmaBufferState> {
+    return this.s;
+  }
+
+  get irqLine(): boolean {
+    return this.s.irqLine;
+  }
+
+  get enabled(): boolean {
+    return (this.s.csr & TDC_DMABUF_CSR_ENABLE) !== 0;
+  }
+
+  get irqTimeoutMs(): number {
+    return (this.s.csr & TDC_DMABUF_CSR_IRQ_TIMEOUT_MASK) >>> TDC_DMABUF_CSR_IRQ_TIMEOUT_SHIFT;
+  }
+
+  get burstSize(): number {
+    return Math.max(1, (this.s.csr & TDC_DMABUF_CSR_BURST_SIZE_MASK) >>> TDC_DMABUF_CSR_BURST_SIZE_SHIFT);
+  }
+
+  /** Capacity of CUR in records (the fault may make the hardware fill earlier). */
+  get capacity(): number {
+    const size = this.s.curSize & TDC_DMABUF_SIZE_MASK;
+    return this.s.capacityLimit > 0 ? Math.min(size, this.s.capacityLimit) : size;
+  }
+
+  setSwitchStall(on: boolean): void {
+    this.s.switchStall = on;
+  }
+
+  setCapacityLimit(records: number): void {
+    this.s.capacityLimit = Math.max(0, Math.floor(records));
+  }
+
+  /** A numbered timestamp of this channel arrives from the converter. */
+  accept(words: RecordWords): void {
+    if (!this.enabled) {
+      if (this.s.waiting) this.s.counters.replacedWhileDisabled++;
+      this.s.waiting = words;
+      return;
+    }
+    this.store(words);
+  }
+
+  /** The channel's acquisition enable went off: the open burst goes to DDR. */
+  channelDisabled(): void {
+    this.flushBurst();
+  }
+
+  private store(words: RecordWords): void {
+    const s = this.s;
+    if (s.curSize & TDC_DMABUF_SIZE_VALID && s.count >= this.capacity) {
+      s.counters.autoSwitches++;
+      this.switchBuffers();
+    }
+    if (!(s.curSize & TDC_DMABUF_SIZE_VALID) || s.count >= this.capacity) {
+      s.counters.droppedNoBuffer++;
+      return;
+    }
+    s.burst.push({ addr: (s.curBase + TDC_RECORD_BYTES * s.count) >>> 0, words });
+    s.count++;
+    s.counters.stored++;
+    if (s.burst.length >= this.burstSize) this.flushBurst();
+    if (!s.irqRequest) {
+      s.irqRequest = true;
+      s.irqRequestAtNs = this.sched.nowNs;
+      this.armIrq();
+    }
+  }
+
+  private flushBurst(): void {
+    for (const { addr, words } of this.s.burst) {
+      for (let i = 0; i < 4; i++) this.ddr.write32(addr + 4 * i, words[i]);
+    }
+    this.s.burst = [];
+  }
+
+  private armIrq(): void {
+    const s = this.s;
+    if (s.irqEvent) this.sched.cancel(s.irqEvent);
+    s.irqEvent = 0;
+    if (!s.irqRequest || s.irqLine) return;
+    const at = s.irqRequestAtNs + this.irqTimeoutMs * NS_PER_MS;
+    s.irqEvent = this.sched.at(at, this.owner, EV_IRQ);
+  }
+
+  private switchBuffers(): void {
+    const s = this.s;
+    s.counters.switches++;
+    this.flushBurst();
+    s.curCount = s.count;
+    s.count = 0;
+    s.curBase = s.nextBase;
+    s.curSize = s.nextSize;
+    s.nextSize = (s.nextSize & ~TDC_DMABUF_SIZE_VALID) >>> 0;
+    if (s.curSize & TDC_DMABUF_SIZE_VALID) {
+      s.irqRequest = false;
+      if (s.irqEvent) this.sched.cancel(s.irqEvent);
+      s.irqEvent = 0;
+      if (s.irqLine) {
+        s.irqLine = false;
+        this.irq(false);
+      }
+    }
+    if (s.doneEvent) this.sched.cancel(s.doneEvent);
+    s.doneEvent = 0;
+    s.done = false;
+    if (s.switchStall) this.onSwitchStalled();
+    else s.doneEvent = this.sched.after(this.switchDoneNs, this.owner, EV_DONE);
+  }
+
+  read(offset: number): number {
+    const s = this.s;
+    switch (offset) {
+      case R.CSR.offset:
+        return (s.csr | (s.done ? TDC_DMABUF_CSR_DONE : 0)) >>> 0;
+      case R.CUR_BASE.offset:
+        return s.curBase;
+      case R.CUR_COUNT.offset:
+        return s.curCount;
+      case R.CUR_SIZE.offset:
+        return s.curSize;
+      case R.NEXT_BASE.offset:
+        return s.nextBase;
+      case R.NEXT_SIZE.offset:
+        return s.nextSize;
+      default:
+        return 0;
+    }
+  }
+
+  write(offset: number, value: number): void {
+    const v = value >>> 0;
+    const s = this.s;
+    switch (offset) {
+      case R.CSR.offset: {
+        const wasEnabled = this.enabled;
+        const oldTimeout = this.irqTimeoutMs;
+        s.csr = v & 0x1fffff;
+        if (v & TDC_DMABUF_CSR_DONE) s.done = false;
+        if (v & TDC_DMABUF_CSR_SWITCH_BUFFERS) this.switchBuffers();
+        if (wasEnabled && !this.enabled) this.flushBurst();
+        if (!wasEnabled && this.enabled && s.waiting) {
+          const w = s.waiting;
+          s.waiting = null;
+          this.store(w);
+        }
+        if (oldTimeout !== this.irqTimeoutMs) this.armIrq();
+        break;
+      }
+      case R.CUR_BASE.offset:
+        s.curBase = v;
+        break;
+      case R.CUR_SIZE.offset:
+        s.curSize = v & (TDC_DMABUF_SIZE_MASK | TDC_DMABUF_SIZE_VALID);
+        break;
+      case R.NEXT_BASE.offset:
+        s.nextBase = v;
+        break;
+      case R.NEXT_SIZE.offset:
+        s.nextSize = v & (TDC_DMABUF_SIZE_MASK | TDC_DMABUF_SIZE_VALID);
+        break;
+    }
+  }
+
+  snapshot(): DmaBufferSnapshot {
+    return cloneState({ v: 1 as const, ...this.s });
+  }
+
+  restore(snap: DmaBufferSnapshot): void {
+    check(
+      snap?.v === 1 && Array.isArray(snap.burst) && typeof snap.counters === 'object',
+      'dma buffer: bad snapshot',
+    );
+    check(Number.isInteger(snap.count) && snap.count >= 0, 'dma buffer: bad count');
+    const { v: _v, ...rest } = cloneState(snap);
+    this.s = rest;
+    this.irq(this.s.irqLine);
+  }
+}

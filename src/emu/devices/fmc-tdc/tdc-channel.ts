@@ -1,0 +1,234 @@
+// One FMC TDC input channel between the connector and the buffer controller, spec tdc.md §2.6
+// (timestamp block: OFFSET1..3, CSR RST_SEQ/RAW_MODE), §2.10 (pulse-width filter, sequence
+// numbers, raw mode), §2.13 and §3.1 (ACAM limits: 5.5 ns pair resolution, 32-hit FIFO drained at
+// 10 MHz per channel).
+//
+// Interface (used by fmc-tdc.ts): acamAccepts(nowNs, subPs) (false = edge lost in the ACAM);
+// filter(rising, ts) → the timestamp to emit or null; number(ts) → record words (offset added,
+// sequence assigned); clear() on channel disable; read/write of the timestamp block.
+// Filter [S: gateware as read, §2.10]: a rising edge is remembered; a falling edge emits the
+// remembered rising timestamp if the seconds difference is 0 and the tick difference (frac
+// ignored, borrow applied) is ≥ minTicks. With `duplicateQuirk` the flag is not checked, so a second
+// falling edge re-emits the previous rising edge (P6a). DELTA1..3 read 0 and the FIFO registers
+// belong to FIFO builds: both RAZ here.
+
+import { check } from '../../core/snapshot';
+import {
+  TDC_COARSE_PER_SECOND,
+  TDC_TS_CSR_RAW_MODE,
+  TDC_TS_CSR_RST_SEQ,
+  TDC_TS_REGS,
+} from '../../hw/spec-tdc-regs';
+import type { TdcTimestamp } from './acam';
+import { addOffset, encodeRecord, type RecordWords } from './record';
+
+const R = TDC_TS_REGS;
+const PAIR_RESOLUTION_PS = 5500;
+const HIT_FIFO_DEPTH = 32;
+const HIT_DRAIN_NS = 100;
+
+export interface FilterOptions {
+  minTicks: number;
+  /** Widths of maxTicks or more are dropped; 125,000,000 = the gateware's "< 1 s". */
+  maxTicks: number;
+  duplicateQuirk: boolean;
+}
+
+export interface ChannelCounters {
+  edges: number;
+  lostInAcam: number;
+  filtered: number;
+  duplicates: number;
+  muted: number;
+  timestamps: number;
+}
+
+export interface ChannelState {
+  offset1: number;
+  offset2: number;
+  offset3: number;
+  csr: number;
+  seq: number;
+  rising: TdcTimestamp | null;
+  risingFlag: boolean;
+  lastEdgeNs: number;
+  lastEdgePs: number;
+  hitLevel: number;
+  hitAtNs: number;
+  counters: ChannelCounters;
+}
+
+export interface ChannelSnapshot extends ChannelState {
+  v: 1;
+}
+
+export class TdcChannel {
+  private s: ChannelState = TdcChannel.initialState();
+
+  constructor(
+    readonly index: number,
+    private readonly filterOptions: FilterOptions,
+  ) {}
+
+  private static initialState(): ChannelState {
+    return {
+      offset1: 0,
+      offset2: 0,
+      offset3: 0,
+      csr: 0,
+      seq: 0,
+      rising: null,
+      risingFlag: false,
+      lastEdgeNs: -1,
+      lastEdgePs: 0,
+      hitLevel: 0,
+      hitAtNs: 0,
+      counters: { edges: 0, lostInAcam: 0, filtered: 0, duplicates: 0, muted: 0, timestamps: 0 },
+    };
+  }
+
+  reset(): void {
+    const counters = this.s.counters;
+    this.s = TdcChannel.initialState();
+    this.s.counters = counters;
+  }
+
+  get state(): Readonly<ChannelState> {
+    return this.s;
+  }
+
+  get counters(): Readonly<ChannelCounters> {
+    return this.s.counters;
+  }
+
+  get rawMode(): boolean {
+    return (this.s.csr & TDC_TS_CSR_RAW_MODE) !== 0;
+  }
+
+  /** Channel disabled: filter state cleared, sequence back to 0. */
+  clear(): void {
+    this.s.rising = null;
+    this.s.risingFlag = false;
+    this.s.seq = 0;
+  }
+
+  /** Fault B7: preset the sequence counter (e.g. just below 2^28). */
+  presetSequence(seq: number): void {
+    this.s.seq = seq >>> 0;
+  }
+
+  /** ACAM front end: pair resolution and hit-FIFO depth. False = the edge is lost. */
+  acamAccepts(nowNs: number, subPs: number): boolean {
+    const s = this.s;
+    s.counters.edges++;
+    if (s.lastEdgeNs >= 0) {
+      const dtNs = nowNs - s.lastEdgeNs;
+      if (dtNs < 10 && dtNs * 1000 + subPs - s.lastEdgePs < PAIR_RESOLUTION_PS) {
+        s.counters.lostInAcam++;
+        return false;
+      }
+    }
+    s.hitLevel = Math.max(0, s.hitLevel - (nowNs - s.hitAtNs) / HIT_DRAIN_NS);
+    s.hitAtNs = nowNs;
+    s.lastEdgeNs = nowNs;
+    s.lastEdgePs = subPs;
+    if (s.hitLevel + 1 > HIT_FIFO_DEPTH) {
+      s.counters.lostInAcam++;
+      return false;
+    }
+    s.hitLevel += 1;
+    return true;
+  }
+
+  /** Pulse-width filter: the rising timestamp to emit, or null. */
+  filter(rising: boolean, ts: TdcTimestamp): TdcTimestamp | null {
+    const s = this.s;
+    if (rising) {
+      s.rising = { ...ts };
+      s.risingFlag = true;
+      return null;
+    }
+    const r = s.rising;
+    const flagged = s.risingFlag;
+    s.risingFlag = false;
+    if (!r || (!flagged && !this.filterOptions.duplicateQuirk)) {
+      s.counters.filtered++;
+      return null;
+    }
+    let ticks = ts.coarse - r.coarse;
+    let secs = ts.seconds - r.seconds;
+    if (ticks < 0) {
+      ticks += TDC_COARSE_PER_SECOND;
+      secs -= 1;
+    }
+    if (secs !== 0 || ticks < this.filterOptions.minTicks || ticks >= this.filterOptions.maxTicks) {
+      s.counters.filtered++;
+      return null;
+    }
+    if (!flagged) s.counters.duplicates++;
+    return { ...r };
+  }
+
+  /** Offset added, sequence number assigned (before the buffer stage); null when muted (raw mode). */
+  number(ts: TdcTimestamp): RecordWords | null {
+    const s = this.s;
+    if (this.rawMode) {
+      s.counters.muted++;
+      return null;
+    }
+    const withOffset = addOffset(ts, { seconds: s.offset1, coarse: s.offset2, frac: s.offset3 });
+    const words = encodeRecord(withOffset, this.index, s.seq);
+    s.seq = (s.seq + 1) >>> 0;
+    s.counters.timestamps++;
+    return words;
+  }
+
+  read(offset: number): number {
+    switch (offset) {
+      case R.OFFSET1.offset:
+        return this.s.offset1;
+      case R.OFFSET2.offset:
+        return this.s.offset2;
+      case R.OFFSET3.offset:
+        return this.s.offset3;
+      case R.CSR.offset:
+        return this.s.csr & ~TDC_TS_CSR_RST_SEQ & ~0x2;
+      case R.FIFO_CSR.offset:
+        return 1 << 17; // EMPTY (no FIFO in the DMA build)
+      default:
+        return 0;
+    }
+  }
+
+  write(offset: number, value: number): void {
+    const v = value >>> 0;
+    switch (offset) {
+      case R.OFFSET1.offset:
+        this.s.offset1 = v;
+        break;
+      case R.OFFSET2.offset:
+        this.s.offset2 = v;
+        break;
+      case R.OFFSET3.offset:
+        this.s.offset3 = v & 0xfff;
+        break;
+      case R.CSR.offset:
+        if (v & TDC_TS_CSR_RST_SEQ) this.s.seq = 0;
+        this.s.csr = v & 0x78;
+        break;
+    }
+  }
+
+  snapshot(): ChannelSnapshot {
+    return JSON.parse(JSON.stringify({ v: 1, ...this.s })) as ChannelSnapshot;
+  }
+
+  restore(snap: ChannelSnapshot): void {
+    check(
+      snap?.v === 1 && Number.isInteger(snap.seq) && typeof snap.counters === 'object',
+      'tdc channel: bad snapshot',
+    );
+    const { v: _v, ...rest } = JSON.parse(JSON.stringify(snap)) as ChannelSnapshot;
+    this.s = rest;
+  }
+}

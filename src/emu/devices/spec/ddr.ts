@@ -1,0 +1,137 @@
+// SPEC carrier DDR3 (256 MiB), spec tdc.md §1.10: a sparse byte store of 64 KiB pages allocated
+// on first write; unwritten bytes read 0. Addresses wrap at the DDR size (the Wishbone port
+// ignores the upper bits). Written by the TDC buffer controllers, read/written by the GN4124 DMA.
+//
+// Interface: read8/write8, read32/write32 (little-endian), readBytes/writeBytes, snapshot/restore.
+
+import { check } from '../../core/snapshot';
+import { SPEC_DDR_SIZE } from '../../hw/spec-tdc-regs';
+
+const PAGE_BITS = 16;
+const PAGE_BYTES = 1 << PAGE_BITS;
+
+export interface DdrSnapshot {
+  v: 1;
+  size: number;
+  /** page index → base64 of PAGE_BYTES bytes (all-zero pages left out). */
+  pages: Record<string, string>;
+}
+
+export class SparseDdr {
+  private readonly pages = new Map<number, Uint8Array>();
+  private readonly mask: number;
+
+  constructor(readonly size = SPEC_DDR_SIZE) {
+    check(size >= PAGE_BYTES && (size & (size - 1)) === 0, 'ddr size must be a power of two ≥ 64 KiB');
+    this.mask = size - 1;
+  }
+
+  /** Number of pages holding memory (for the UI and tests). */
+  get allocatedPages(): number {
+    return this.pages.size;
+  }
+
+  read8(addr: number): number {
+    const a = (addr >>> 0) & this.mask;
+    const page = this.pages.get(a >>> PAGE_BITS);
+    return page ? page[a & (PAGE_BYTES - 1)] : 0;
+  }
+
+  write8(addr: number, value: number): void {
+    const a = (addr >>> 0) & this.mask;
+    let page = this.pages.get(a >>> PAGE_BITS);
+    if (!page) {
+      if ((value & 0xff) === 0) return;
+      page = new Uint8Array(PAGE_BYTES);
+      this.pages.set(a >>> PAGE_BITS, page);
+    }
+    page[a & (PAGE_BYTES - 1)] = value & 0xff;
+  }
+
+  read32(addr: number): number {
+    return (
+      (this.read8(addr) |
+        (this.read8(addr + 1) << 8) |
+        (this.read8(addr + 2) << 16) |
+        (this.read8(addr + 3) << 24)) >>>
+      0
+    );
+  }
+
+  write32(addr: number, value: number): void {
+    this.write8(addr, value);
+    this.write8(addr + 1, value >>> 8);
+    this.write8(addr + 2, value >>> 16);
+    this.write8(addr + 3, value >>> 24);
+  }
+
+  readBytes(addr: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.read8(addr + i);
+    return out;
+  }
+
+  writeBytes(addr: number, data: Uint8Array): void {
+    for (let i = 0; i < data.length; i++) this.write8(addr + i, data[i]);
+  }
+
+  clear(): void {
+    this.pages.clear();
+  }
+
+  snapshot(): DdrSnapshot {
+    const pages: Record<string, string> = {};
+    for (const [index, page] of [...this.pages.entries()].sort((a, b) => a[0] - b[0])) {
+      if (page.some((b) => b !== 0)) pages[String(index)] = toBase64(page);
+    }
+    return { v: 1, size: this.size, pages };
+  }
+
+  restore(s: DdrSnapshot): void {
+    check(s?.v === 1 && s.size === this.size && typeof s.pages === 'object', 'ddr: bad snapshot');
+    const decoded = new Map<number, Uint8Array>();
+    for (const [key, text] of Object.entries(s.pages)) {
+      const index = Number(key);
+      check(Number.isInteger(index) && index >= 0 && index < this.size / PAGE_BYTES, 'ddr: bad page index');
+      const bytes = fromBase64(text);
+      check(bytes.length === PAGE_BYTES, 'ddr: bad page length');
+      decoded.set(index, bytes);
+    }
+    this.pages.clear();
+    for (const [k, v] of decoded) this.pages.set(k, v);
+  }
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Base64 without padding tricks beyond '=' (no btoa in src/emu). */
+export function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += B64[(n >>> 18) & 63] + B64[(n >>> 12) & 63];
+    out += i + 1 < bytes.length ? B64[(n >>> 6) & 63] : '=';
+    out += i + 2 < bytes.length ? B64[n & 63] : '=';
+  }
+  return out;
+}
+
+export function fromBase64(text: string): Uint8Array {
+  check(typeof text === 'string' && text.length % 4 === 0, 'base64: bad length');
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let n = 0;
+    for (let j = 0; j < 4; j++) {
+      const c = text[i + j];
+      const v = c === '=' ? 0 : B64.indexOf(c);
+      check(v >= 0, 'base64: bad character');
+      n = (n << 6) | v;
+    }
+    if (o < out.length) out[o++] = (n >>> 16) & 0xff;
+    if (o < out.length) out[o++] = (n >>> 8) & 0xff;
+    if (o < out.length) out[o++] = n & 0xff;
+  }
+  return out;
+}
