@@ -1,6 +1,119 @@
-import { expect, test } from '@playwright/test';
+// Browser journeys through the built app (Chromium, `vite preview`).
+//
+// Naming scheme of the limit controls (one per group and QMP parameter):
+//   slider        accessible name "<group> <param>"        e.g. "foo iops", "foo bps_rd_max"
+//   number input  accessible name "<group> <param> value"  e.g. "foo iops value"
+// A number input applies on Enter. Each chart is a figure (role img) whose accessible name is its
+// text alternative: "foo IOPS: 6003 measured (read 3001, write 3002); limit 6000".
+import { expect, type Page, test } from '@playwright/test';
 
-test('the lab opens', async ({ page }) => {
+/** Virtual time in seconds, from the header clock ("12.345 s"). */
+async function virtualS(page: Page): Promise<number> {
+  const text = await page.getByRole('timer').textContent();
+  return Number.parseFloat(text ?? 'NaN');
+}
+
+/** The chart's text alternative, parsed. */
+async function chartValues(page: Page, group: string, unit: 'IOPS' | 'bps') {
+  const label = (await page.getByRole('img', { name: `${group} ${unit}:` }).getAttribute('aria-label')) ?? '';
+  const m = /: (\d+)(?: B\/s)? measured .*; (.*)$/.exec(label);
+  return { label, measured: m ? Number(m[1]) : Number.NaN, limit: m ? m[2] : '' };
+}
+
+async function setLimit(page: Page, group: string, param: string, value: number) {
+  const input = page.getByRole('textbox', { name: `${group} ${param} value`, exact: true });
+  await input.fill(String(value));
+  await input.press('Enter');
+}
+
+test.beforeEach(async ({ page }) => {
   await page.goto('/');
-  await expect(page.getByRole('heading', { name: 'Device Lab' })).toBeVisible();
+  await expect(page.getByRole('img', { name: /^foo IOPS:/ })).toBeVisible();
+});
+
+test('the default lab shows the three group charts moving within 2 s', async ({ page }) => {
+  const start = await virtualS(page);
+  const plots = ['foo', 'bar', 'hd6'].map((g) =>
+    page
+      .getByRole('region', { name: `group ${g}` })
+      .locator('.chart-box path.recharts-line-curve')
+      .first(),
+  );
+  const before = await Promise.all(plots.map((p) => p.getAttribute('d')));
+  await page.waitForTimeout(2000);
+  for (const g of ['foo', 'bar', 'hd6']) {
+    expect((await chartValues(page, g, 'IOPS')).measured).toBeGreaterThan(0);
+    expect((await chartValues(page, g, 'bps')).measured).toBeGreaterThan(0);
+  }
+  const after = await Promise.all(plots.map((p) => p.getAttribute('d')));
+  for (let i = 0; i < plots.length; i++) expect(after[i]).not.toEqual(before[i]);
+  expect(await virtualS(page)).toBeGreaterThan(start + 1);
+  expect((await chartValues(page, 'foo', 'IOPS')).limit).toBe('limit 6000');
+});
+
+test('setting foo iops to 3000 brings foo to 3000 IOPS within 3 s of virtual time at ×1', async ({
+  page,
+}) => {
+  await expect(page.getByRole('button', { name: 'speed ×1', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await expect.poll(async () => (await chartValues(page, 'foo', 'IOPS')).measured).toBeGreaterThan(5000);
+  await setLimit(page, 'foo', 'iops', 3000);
+  const appliedAtS = await virtualS(page);
+  await expect.poll(async () => (await chartValues(page, 'foo', 'IOPS')).limit).toBe('limit 3000');
+  await expect
+    .poll(async () => Math.abs((await chartValues(page, 'foo', 'IOPS')).measured - 3000) / 3000, {
+      timeout: 10_000,
+      intervals: [50],
+    })
+    .toBeLessThanOrEqual(0.02);
+  const reachedAtS = await virtualS(page);
+  expect(reachedAtS - appliedAtS).toBeLessThanOrEqual(3);
+  // and it stays there
+  await page.waitForTimeout(1000);
+  const later = await chartValues(page, 'foo', 'IOPS');
+  expect(Math.abs(later.measured - 3000) / 3000).toBeLessThanOrEqual(0.02);
+  await expect(page.getByRole('slider', { name: 'foo iops', exact: true })).toHaveValue('3000');
+});
+
+test('an invalid combination shows QEMU’s message and leaves the limit unchanged', async ({ page }) => {
+  await setLimit(page, 'foo', 'bps', 50_000_000);
+  await expect.poll(async () => (await chartValues(page, 'foo', 'bps')).limit).toBe('limit 50000000 B/s');
+  const card = page.getByRole('region', { name: 'group foo' });
+  await expect(card.locator('.chart-box text', { hasText: 'limit 50 MB/s' })).toBeVisible();
+
+  await setLimit(page, 'foo', 'bps_rd', 1_000_000);
+  await expect(card.getByRole('alert')).toHaveText(
+    'bps/iops/max total values and read/write values cannot be used at the same time',
+  );
+  await expect(page.getByRole('textbox', { name: 'foo bps_rd value', exact: true })).toHaveAttribute(
+    'aria-invalid',
+    'true',
+  );
+  await page.waitForTimeout(500);
+  expect((await chartValues(page, 'foo', 'bps')).limit).toBe('limit 50000000 B/s');
+  expect((await chartValues(page, 'foo', 'IOPS')).limit).toBe('limit 6000');
+  await expect(card.locator('.chart-box text', { hasText: 'limit 50 MB/s' })).toBeVisible();
+  await expect(card.locator('.chart-box text', { hasText: 'read limit' })).toHaveCount(0);
+});
+
+test('a pasted QEMU command line builds its disks, and a bad one keeps the old lab', async ({ page }) => {
+  const importer = page.getByRole('textbox', { name: 'QEMU command line' });
+  await importer.fill('-drive if=virtio,file=disk1.qcow2,throttling.bogus=1');
+  await page.getByRole('button', { name: 'Load command line' }).click();
+  await expect(page.getByRole('region', { name: /Import/ }).getByRole('alert')).toContainText('bogus');
+  await expect(page.getByRole('region', { name: 'group foo' })).toBeVisible();
+
+  await importer.fill(
+    '-drive if=virtio,file=disk1.qcow2,throttling.iops-total=500,throttling.group=g1 ' +
+      '-drive if=virtio,file=disk2.qcow2,throttling.iops-total=500,throttling.group=g1',
+  );
+  await page.getByRole('button', { name: 'Load command line' }).click();
+  const g1 = page.getByRole('region', { name: 'group g1' });
+  await expect(g1).toBeVisible();
+  await expect(g1.locator('.members')).toHaveText('members: disk1disk2');
+  await expect(page.getByRole('region', { name: 'group foo' })).toHaveCount(0);
+  await expect.poll(async () => (await chartValues(page, 'g1', 'IOPS')).measured).toBeGreaterThan(400);
+  expect((await chartValues(page, 'g1', 'IOPS')).limit).toBe('limit 500');
 });

@@ -6,12 +6,16 @@ import type {
   QmpCommand,
   QmpResponse,
   Speed,
+  TickItem,
   ToWorker,
   WorkerItem,
 } from '../worker/protocol';
 import { useLab } from './store';
 
 let worker: Worker | undefined;
+/** The newest tick not yet applied: ticks are coalesced to one store update per frame. */
+let pendingTick: TickItem | undefined;
+let frameRequested = false;
 let nextId = 1;
 const pendingQmp = new Map<number, (r: QmpResponse) => void>();
 const pendingLoads: ((error: string | undefined) => void)[] = [];
@@ -23,7 +27,7 @@ function route(item: WorkerItem): void {
       store.setReady(item.commands);
       break;
     case 'tick':
-      store.applyTick(item);
+      pendingTick = item;
       break;
     case 'qmpResult': {
       const resolve = pendingQmp.get(item.id);
@@ -45,14 +49,40 @@ function route(item: WorkerItem): void {
   }
 }
 
+function applyPendingTick(): void {
+  frameRequested = false;
+  const tick = pendingTick;
+  pendingTick = undefined;
+  if (tick) useLab.getState().applyTick(tick);
+}
+
+/**
+ * Routes one batch. Ticks only replace the pending tick, applied at the next animation frame, so
+ * a slow render never builds a backlog of stale ticks (the clock shown stays current). A batch
+ * carrying replies applies its tick first, so a reply's handler sees the state after it.
+ */
+function receive(batch: FromWorker): void {
+  let replies = false;
+  for (const item of batch.items) {
+    if (item.kind === 'tick') pendingTick = item;
+    else replies = true;
+  }
+  if (replies) {
+    applyPendingTick();
+    for (const item of batch.items) if (item.kind !== 'tick') route(item);
+  }
+  if (pendingTick && !frameRequested) {
+    frameRequested = true;
+    requestAnimationFrame(applyPendingTick);
+  }
+}
+
 /** Starts the worker (once); returns a function that stops it. */
 export function connectLab(): () => void {
   if (worker) return () => {};
   const w = new Worker(new URL('../worker/lab.worker.ts', import.meta.url), { type: 'module' });
   worker = w;
-  w.onmessage = (e: MessageEvent<FromWorker>) => {
-    for (const item of e.data.items) route(item);
-  };
+  w.onmessage = (e: MessageEvent<FromWorker>) => receive(e.data);
   w.onerror = (e) => useLab.getState().setWorkerError(e.message || 'the lab worker failed to start');
   return () => {
     w.terminate();

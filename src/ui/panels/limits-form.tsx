@@ -1,6 +1,7 @@
 // Every limit of one throttle group, laid out by bucket: rows iops … bps_wr, columns limit /
 // burst (`*_max`) / burst length (`*_max_length`), then iops_size. Each change sends one full
 // block_set_io_throttle through a member of the group (QEMU replaces, never merges).
+import { memo } from 'react';
 import { qmp, qmpError } from '../lab-client';
 import { BASE_PARAMS, paramValue, throttleCommand } from '../throttle-params';
 import { LimitControl } from './limit-control';
@@ -13,7 +14,7 @@ interface Props {
   config: Record<string, number>;
 }
 
-export function LimitsForm({ group, device, config }: Props) {
+function LimitsFormView({ group, device, config }: Props) {
   const apply = async (param: string, value: number) =>
     qmpError(await qmp(throttleCommand(device, group, config, param, value)));
   const control = (param: string) => (
@@ -38,3 +39,14 @@ export function LimitsForm({ group, device, config }: Props) {
     </fieldset>
   );
 }
+
+const sameConfig = (a: Record<string, number>, b: Record<string, number>) => {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+};
+
+/** Re-renders only when the group's configuration (or the member it talks through) changes. */
+export const LimitsForm = memo(
+  LimitsFormView,
+  (a, b) => a.group === b.group && a.device === b.device && sameConfig(a.config, b.config),
+);

@@ -1,5 +1,5 @@
 // Edits one disk's guest workload with fio's names through x-workload-set.
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { qmp, qmpError } from '../lab-client';
 
 const RW = ['read', 'write', 'randread', 'randwrite', 'randrw', 'none'] as const;
@@ -25,8 +25,9 @@ export const DEFAULT_WORKLOAD: Workload = {
   rate: 0,
 };
 
-export function WorkloadForm({ device, initial }: { device: string; initial?: Partial<Workload> }) {
-  const [w, setW] = useState<Workload>({ ...DEFAULT_WORKLOAD, ...initial });
+/** Edits one disk's workload; its state is local, so it re-renders only on its own input. */
+export const WorkloadForm = memo(function WorkloadForm({ device }: { device: string }) {
+  const [w, setW] = useState<Workload>(DEFAULT_WORKLOAD);
   const [error, setError] = useState<string>();
   const [saved, setSaved] = useState(false);
 
@@ -90,4 +91,4 @@ export function WorkloadForm({ device, initial }: { device: string; initial?: Pa
       )}
     </form>
   );
-}
+});

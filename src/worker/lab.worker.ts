@@ -1,0 +1,50 @@
+// The lab worker: a thin shell around LabHost (STYLE §7). It decodes messages, hands them to
+// the host, and keeps one pump loop going: setTimeout for paced waits, a MessageChannel for
+// "come straight back" (setTimeout(0) would be clamped to 4 ms when nested).
+import { Machine, type MachineOptions } from '../emu/machine';
+import { LabHost } from './lab-host';
+import type { ToWorker } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const host = new LabHost({
+  // The lab's shape is Machine.create's to validate (it throws a message naming the bad field).
+  createMachine: (lab, seed) => Machine.create({ lab, seed } as MachineOptions),
+  wallMs: () => performance.now(),
+  post: (message, transfer) => self.postMessage(message, transfer),
+});
+
+const immediate = new MessageChannel();
+let timer: ReturnType<typeof setTimeout> | undefined;
+let immediatePending = false;
+
+function schedule(waitMs: number): void {
+  if (timer !== undefined) clearTimeout(timer);
+  timer = undefined;
+  if (waitMs <= 0) {
+    if (!immediatePending) {
+      immediatePending = true;
+      immediate.port2.postMessage(0);
+    }
+  } else {
+    timer = setTimeout(loop, waitMs);
+  }
+}
+
+function loop(): void {
+  timer = undefined;
+  schedule(host.pump());
+}
+
+immediate.port1.onmessage = () => {
+  immediatePending = false;
+  loop();
+};
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  host.handle(e.data);
+  schedule(0);
+};
+
+host.start();
+schedule(0);
