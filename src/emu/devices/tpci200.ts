@@ -20,6 +20,8 @@ import { bit, bits, defineRegs, RegMap } from '../core/regs';
 import { check } from '../core/snapshot';
 import type { TraceRing } from '../core/trace';
 
+const BRD_FIELDS = { BUS_WIDTH: bits(22, 2), BE: bit(24) };
+
 /** PLX PCI9030 local configuration registers (BAR0 memory, BAR1 IO). */
 export const PLX_LCR_REGS = defineRegs({
   LAS0RR: { offset: 0x00, access: 'r', width: 4, reset: 0x0fff_ff00 },
@@ -32,27 +34,9 @@ export const PLX_LCR_REGS = defineRegs({
   LAS2BA: { offset: 0x1c, access: 'r', width: 4, reset: 0x0000_0001 },
   LAS3BA: { offset: 0x20, access: 'r', width: 4, reset: 0x0200_0001 },
   EROMBA: { offset: 0x24, access: 'r', width: 4, reset: 0 },
-  LAS0BRD: {
-    offset: 0x28,
-    access: 'rw',
-    width: 4,
-    reset: 0xd441_60a0,
-    fields: { BUS_WIDTH: bits(22, 2), BE: bit(24) },
-  },
-  LAS1BRD: {
-    offset: 0x2c,
-    access: 'rw',
-    width: 4,
-    reset: 0x1441_20a2,
-    fields: { BUS_WIDTH: bits(22, 2), BE: bit(24) },
-  },
-  LAS2BRD: {
-    offset: 0x30,
-    access: 'rw',
-    width: 4,
-    reset: 0x1441_20a2,
-    fields: { BUS_WIDTH: bits(22, 2), BE: bit(24) },
-  },
+  LAS0BRD: { offset: 0x28, access: 'rw', width: 4, reset: 0xd441_60a0, fields: BRD_FIELDS },
+  LAS1BRD: { offset: 0x2c, access: 'rw', width: 4, reset: 0x1441_20a2, fields: BRD_FIELDS },
+  LAS2BRD: { offset: 0x30, access: 'rw', width: 4, reset: 0x1441_20a2, fields: BRD_FIELDS },
   LAS3BRD: { offset: 0x34, access: 'r', width: 4, reset: 0x1401_20a2, fields: { BUS_WIDTH: bits(22, 2) } },
   EROMBRD: { offset: 0x38, access: 'r', width: 4, reset: 0 },
   CS0BASE: { offset: 0x3c, access: 'r', width: 4, reset: 0x0800_0081 },
