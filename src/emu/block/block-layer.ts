@@ -498,6 +498,24 @@ export class BlockLayer implements Subsystem {
       BlockStats.validate(d.stats);
       if (workloadError(d.workload as unknown as Record<string, unknown>))
         throw new Error('block snapshot: bad workload');
+      if (d.rng?.v !== 1 || !Array.isArray(d.rng.s) || d.rng.s.length !== 4)
+        throw new Error('block snapshot: bad rng');
+      if (
+        !Number.isInteger(d.outstanding) ||
+        typeof d.nextIssueNs !== 'number' ||
+        !Number.isInteger(d.pacingEventId)
+      ) {
+        throw new Error('block snapshot: bad drive state');
+      }
+    }
+    for (const ms of Object.values(s.meters ?? {})) {
+      if (
+        !Array.isArray(ms) ||
+        ms.length !== METER_KEYS.length ||
+        ms.some((m) => m?.v !== 1 || !Array.isArray(m.slots))
+      ) {
+        throw new Error('block snapshot: bad meters');
+      }
     }
     this.engine.restore(s.throttle);
     this.nextRequestId = s.nextRequestId;
