@@ -997,9 +997,12 @@ export class Scc2698 {
   private counterClockHz(block: number): number {
     switch ((this.s.blocks[block].acr >> 4) & 7) {
       case 1:
-        return this.txBaud(block * 2);
-      case 2:
-        return this.txBaud(block * 2 + 1);
+      case 2: {
+        // Counter on a channel's TX clock (1×). A TX clock taken from the C/T itself is a loop.
+        const c = block * 2 + (((this.s.blocks[block].acr >> 4) & 7) - 1);
+        const code = this.ch(c).csr & 0xf;
+        return code === 0xd ? 0 : this.baudFor(c, code);
+      }
       case 3:
       case 7:
         return SCC_XTAL_HZ / 16;
