@@ -6,6 +6,7 @@
 // To add a stream (serial bytes, trace records, TDC timestamps): add an item kind here, push it
 // with `LabHost.emit()` in the worker, and handle it in the UI's batch router.
 import type { QmpCommand, QmpResponse } from '../emu/control/qmp-types';
+import type { RackItem, RackToWorker } from './serial-protocol';
 
 export type { QmpCommand, QmpResponse };
 
@@ -35,7 +36,9 @@ export type ToWorker =
   /** Sets the argument-less query commands whose results every tick carries. */
   | { kind: 'watch'; queries: string[] }
   | { kind: 'requestSnapshot'; id: number }
-  | { kind: 'restoreSnapshot'; id: number; snapshot: unknown };
+  | { kind: 'restoreSnapshot'; id: number; snapshot: unknown }
+  /** The IndustryPack rack's views (serial-protocol.ts). */
+  | RackToWorker;
 
 export interface TickItem {
   kind: 'tick';
@@ -55,7 +58,8 @@ export type WorkerItem =
   | { kind: 'labLoaded'; generation: number }
   | { kind: 'labError'; message: string }
   | { kind: 'snapshot'; id: number; snapshot: unknown }
-  | { kind: 'restored'; id: number; error?: string };
+  | { kind: 'restored'; id: number; error?: string }
+  | RackItem;
 
 export interface FromWorker {
   kind: 'batch';
