@@ -57,10 +57,12 @@ describe('TPCI200 + IP-Octal fuzz', () => {
         const offset = pickOffset(bar);
         const handler = card.bars[bar]!.handler;
         // Keep the LCR writes mostly meaningful: INTCSR and the BRD bytes.
-        if (rng.next() < 0.5) {
+        const isRead = rng.next() < 0.5;
+        const lcrPick = rng.next() < 0.5;
+        if (isRead) {
           handler.read(offset, width);
           reads++;
-        } else if (bar <= 1 && rng.next() < 0.5) {
+        } else if (bar <= 1 && lcrPick) {
           const reg = [PLX_LCR_REGS.INTCSR, PLX_LCR_REGS.LAS1BRD, PLX_LCR_REGS.LAS2BRD][rng.int(3)];
           handler.write(reg.offset, rng.nextU32() | (reg.offset === 0x4c ? 0x41 : 0), reg.width ?? 4);
         } else handler.write(offset, rng.nextU32(), width);
