@@ -5,7 +5,7 @@ import { chromium } from '@playwright/test';
 import { preview } from 'vite';
 
 const out = process.argv[2] ?? 'docs/screenshot.png';
-const waitS = Number(process.argv[3] ?? 12);
+const waitS = Number(process.argv[3] ?? 20);
 const systemChromium = '/usr/bin/chromium';
 
 const server = await preview({ preview: { port: 4174, strictPort: true } });
@@ -14,7 +14,7 @@ const browser = await chromium.launch({
   args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1250 }, deviceScaleFactor: 1 });
   await page.goto('http://localhost:4174/');
   await page.getByRole('img', { name: /^foo IOPS/ }).waitFor();
   await page.waitForTimeout(waitS * 1000);

@@ -26,12 +26,10 @@ export function App() {
       <main>
         <div key={generation} className="lab-view">
           <ThrottlePanel />
-          <div className="two-col">
-            <DisksPanel />
-            <LatencyPanel />
-          </div>
+          <DisksPanel />
         </div>
         <div className="tools">
+          <LatencyPanel />
           <QmpConsole />
           <LabImport />
           <LabExport />

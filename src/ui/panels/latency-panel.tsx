@@ -54,50 +54,52 @@ export function LatencyPanel() {
           {error}
         </p>
       )}
-      <table aria-label="latency per disk">
-        <thead>
-          <tr>
-            <th scope="col">disk</th>
-            <th scope="col" className="num">
-              read avg ms (min–max)
-            </th>
-            <th scope="col" className="num">
-              write avg ms (min–max)
-            </th>
-            <th scope="col" className="num">
-              queue rd / wr
-            </th>
-            <th scope="col" className="num">
-              mean latency ms (all time)
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {stats.map(({ device, stats: s }) => {
-            const t: TimedStats | undefined =
-              s.timed_stats?.find((x) => x.interval_length === intervalS) ?? s.timed_stats?.[0];
-            const allRd = s.rd_operations ? s.rd_total_time_ns / s.rd_operations : undefined;
-            const allWr = s.wr_operations ? s.wr_total_time_ns / s.wr_operations : undefined;
-            return (
-              <tr key={device}>
-                <th scope="row">{device}</th>
-                <td className="num">
-                  {ms(t?.avg_rd_latency_ns)} ({ms(t?.min_rd_latency_ns)}–{ms(t?.max_rd_latency_ns)})
-                </td>
-                <td className="num">
-                  {ms(t?.avg_wr_latency_ns)} ({ms(t?.min_wr_latency_ns)}–{ms(t?.max_wr_latency_ns)})
-                </td>
-                <td className="num">
-                  {qd(t?.avg_rd_queue_depth)} / {qd(t?.avg_wr_queue_depth)}
-                </td>
-                <td className="num">
-                  rd {ms(allRd)} · wr {ms(allWr)}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table aria-label="latency per disk">
+          <thead>
+            <tr>
+              <th scope="col">disk</th>
+              <th scope="col" className="num">
+                read avg ms (min–max)
+              </th>
+              <th scope="col" className="num">
+                write avg ms (min–max)
+              </th>
+              <th scope="col" className="num">
+                queue rd / wr
+              </th>
+              <th scope="col" className="num">
+                all-time mean ms
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {stats.map(({ device, stats: s }) => {
+              const t: TimedStats | undefined =
+                s.timed_stats?.find((x) => x.interval_length === intervalS) ?? s.timed_stats?.[0];
+              const allRd = s.rd_operations ? s.rd_total_time_ns / s.rd_operations : undefined;
+              const allWr = s.wr_operations ? s.wr_total_time_ns / s.wr_operations : undefined;
+              return (
+                <tr key={device}>
+                  <th scope="row">{device}</th>
+                  <td className="num">
+                    {ms(t?.avg_rd_latency_ns)} ({ms(t?.min_rd_latency_ns)}–{ms(t?.max_rd_latency_ns)})
+                  </td>
+                  <td className="num">
+                    {ms(t?.avg_wr_latency_ns)} ({ms(t?.min_wr_latency_ns)}–{ms(t?.max_wr_latency_ns)})
+                  </td>
+                  <td className="num">
+                    {qd(t?.avg_rd_queue_depth)} / {qd(t?.avg_wr_queue_depth)}
+                  </td>
+                  <td className="num">
+                    rd {ms(allRd)} · wr {ms(allWr)}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
