@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { BlockStats } from './blockstats';
+import { READ, WRITE } from './throttle';
+
+type Timed = { interval_length: number } & Record<string, number>;
+const timed = (s: BlockStats, nowNs: number) => (s.query(nowNs).timed_stats as Timed[])[0];
+
+describe('BlockStats', () => {
+  it('counts bytes, operations and total time per direction at completion', () => {
+    const s = new BlockStats();
+    s.account(READ, 4096, 1000, 10);
+    s.account(READ, 512, 3000, 20);
+    s.account(WRITE, 65536, 7, 30);
+    const q = s.query(100);
+    expect(q).toMatchObject({
+      rd_bytes: 4608,
+      wr_bytes: 65536,
+      rd_operations: 2,
+      wr_operations: 1,
+      rd_total_time_ns: 4000,
+      wr_total_time_ns: 7,
+      idle_time_ns: 70,
+      timed_stats: [],
+    });
+  });
+
+  it('reports min/max/integer-avg latency and queue depth of the interval window', () => {
+    const s = new BlockStats([1]);
+    s.account(READ, 1, 100, 0.6e9);
+    s.account(READ, 1, 201, 0.7e9);
+    const t = timed(s, 0.9e9);
+    expect(t).toMatchObject({
+      interval_length: 1,
+      min_rd_latency_ns: 100,
+      max_rd_latency_ns: 201,
+      avg_rd_latency_ns: 150,
+    });
+    expect(t.min_wr_latency_ns).toBe(0);
+    // Little's law over the window's 0.9 s: 301 ns of latency.
+    expect(t.avg_rd_queue_depth).toBeCloseTo(301 / 0.9e9, 15);
+  });
+
+  it('forgets completions older than one interval', () => {
+    const s = new BlockStats([1]);
+    s.account(WRITE, 1, 5_000, 0.1e9);
+    expect(timed(s, 0.9e9).max_wr_latency_ns).toBe(5_000);
+    expect(timed(s, 2.2e9).max_wr_latency_ns).toBe(0);
+  });
+
+  it('always reports a window covering between half and one whole interval', () => {
+    const s = new BlockStats([2]);
+    let t = 0;
+    for (let now = 1e9; now <= 10e9; now += 0.37e9) {
+      for (; t <= now; t += 0.01e9) s.account(READ, 1, 1_000 + Math.round(t / 1e6), t);
+      // Latency encodes completion time in ms: the oldest completion counted is 1 to 2 s old.
+      const ageMs = now / 1e6 - (timed(s, now).min_rd_latency_ns - 1_000);
+      expect(ageMs).toBeLessThanOrEqual(2000);
+      expect(ageMs).toBeGreaterThanOrEqual(1000 - 10);
+    }
+  });
+
+  it('snapshots and restores exactly', () => {
+    const s = new BlockStats([1, 60]);
+    s.account(READ, 10, 50, 1e9);
+    const r = new BlockStats();
+    r.restore(structuredClone(s.snapshot()));
+    expect(r.query(2e9)).toEqual(s.query(2e9));
+    expect(() => r.restore({ v: 2 } as never)).toThrow();
+  });
+});
