@@ -95,6 +95,8 @@ interface ChannelState {
   /** Buffer (0 = A, 1 = B) the driver believes the hardware is filling. */
   active: 0 | 1;
   autoSwitched: boolean;
+  /** CUR_COUNT latched by the hardware's own switch (read before ours, scenario D9). */
+  autoCount: number;
   phase: ChannelPhase;
   switchStartNs: number;
   transfersLeft: number;
@@ -187,6 +189,7 @@ function newChannel(): ChannelState {
     offsetPs: 0,
     active: 0,
     autoSwitched: false,
+    autoCount: 0,
     phase: 'idle',
     switchStartNs: 0,
     transfersLeft: 0,
@@ -702,6 +705,8 @@ export class TdcDriver {
       // Scenario D9: read back which buffer the hardware is filling before switching.
       const curBase = this.r0(M.bufCurBase(ch));
       c.autoSwitched = curBase !== M.ddrBufferBase(ch, c.active);
+      // The hardware's own switch latched the full buffer's count; ours will overwrite it.
+      if (c.autoSwitched) c.autoCount = this.r0(M.bufCurCount(ch));
     }
     this.w0(M.bufCsr(ch), this.csrValue() | M.BUF_CSR_SWITCH);
     c.switchStartNs = this.platform.nowNs();
@@ -758,9 +763,9 @@ export class TdcDriver {
       // The hardware filled `done`, switched to `other` on its own, and our SWITCH left CUR
       // invalid: move both, re-arm `done` as CUR and `other` as NEXT.
       c.resyncs++;
-      c.received += this.opts.bufferRecords;
+      c.received += c.autoCount;
       this.printk(ch, 'buffer switched by hardware while the host was late: resynchronised');
-      transfers.push(t(M.ddrBufferBase(ch, done), this.opts.bufferRecords, done, true));
+      transfers.push(t(M.ddrBufferBase(ch, done), c.autoCount, done, true));
       transfers.push(t(M.ddrBufferBase(ch, other), count, other, false));
     } else {
       c.active = other;
