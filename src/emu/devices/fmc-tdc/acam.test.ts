@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../core/rng';
+import { Scheduler } from '../../core/scheduler';
+import { ACAM_V8_CONFIG, TDC_ACAM_PLL_NOT_LOCKED, tdcRecordPs } from '../../hw/spec-tdc-regs';
+import { ACAM_DEFAULT_OPTIONS, AcamGpx } from './acam';
+
+function rig(options = {}) {
+  const sched = new Scheduler();
+  const acam = new AcamGpx(sched, 'acam', new Rng(7), { ...ACAM_DEFAULT_OPTIONS, ...options });
+  return { sched, acam };
+}
+
+function loadV8(acam: AcamGpx) {
+  for (const [reg, value] of Object.entries(ACAM_V8_CONFIG)) acam.writeImage(Number(reg), value);
+  acam.loadConfig();
+}
+
+describe('ACAM configuration and PLL lock (§2.4)', () => {
+  it('reports the PLL locked 1 ms after loading reg 7 = 0x1FEA, and not before', () => {
+    const { sched, acam } = rig();
+    loadV8(acam);
+    sched.runUntil(999_999);
+    acam.readConfig();
+    expect(acam.readReadback(12) & TDC_ACAM_PLL_NOT_LOCKED).toBe(TDC_ACAM_PLL_NOT_LOCKED);
+    sched.runUntil(1_000_000);
+    acam.readConfig();
+    expect(acam.readReadback(12) & TDC_ACAM_PLL_NOT_LOCKED).toBe(0);
+    expect(acam.readReadback(0)).toBe(0x01f0fc81);
+    expect(acam.readReadback(7)).toBe(0x1fea);
+  });
+
+  it('never locks with another reg 7 value, or with the B4 fault', () => {
+    const { sched, acam } = rig();
+    acam.writeImage(7, 0x1fe0);
+    acam.loadConfig();
+    sched.runFor(10_000_000);
+    acam.readConfig();
+    expect(acam.pllLocked).toBe(false);
+    acam.setNeverLocks(true);
+    loadV8(acam);
+    sched.runFor(10_000_000);
+    acam.readConfig();
+    expect(acam.readReadback(12) & TDC_ACAM_PLL_NOT_LOCKED).toBe(TDC_ACAM_PLL_NOT_LOCKED);
+  });
+
+  it('keeps images of the writable registers only', () => {
+    const { acam } = rig();
+    acam.writeImage(9, 0x1234);
+    expect(acam.readImage(9)).toBe(0);
+    acam.writeImage(14, 0x55);
+    expect(acam.readImage(14)).toBe(0x55);
+  });
+});
+
+describe('ACAM quantisation (§2.10)', () => {
+  it('ideal model converts exact ps to coarse and frac', () => {
+    const { acam } = rig({ model: 'ideal' });
+    expect(acam.quantise({ seconds: 5, ps: 200_002_500 })).toEqual({
+      seconds: 5,
+      coarse: 25_000,
+      frac: 1280,
+      bins: 0,
+    });
+  });
+
+  it('acam model without jitter stays within one 81 ps bin plus the gateware scale error', () => {
+    const { acam } = rig({ jitterPs: 0, outlierProbability: 0 });
+    for (const ps of [0, 81, 1000, 255_999, 511_999, 123_456_789, 999_999_999_999]) {
+      const ts = acam.quantise({ seconds: 3, ps });
+      const got = tdcRecordPs(ts.coarse, ts.frac) + (ts.seconds - 3) * 1e12;
+      expect(ps - got).toBeGreaterThanOrEqual(-1);
+      // bins × 84934/2048 treats a bin as 81.0 ps: at most ~0.25 ns short over a 512 ns start period.
+      expect(ps - got).toBeLessThan(82 + 250);
+      expect(ts.bins).toBe(Math.floor((ps % 512_000) / 81.0383));
+    }
+  });
+
+  it('acam model jitter has σ near 115 ps', () => {
+    const { acam } = rig({ outlierProbability: 0 });
+    const errs: number[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const ps = 100_000_000 + i * 1_000_003;
+      const ts = acam.quantise({ seconds: 0, ps });
+      errs.push(tdcRecordPs(ts.coarse, ts.frac) - ps);
+    }
+    const mean = errs.reduce((a, b) => a + b, 0) / errs.length;
+    const sd = Math.sqrt(errs.reduce((a, b) => a + (b - mean) ** 2, 0) / errs.length);
+    expect(sd).toBeGreaterThan(100);
+    expect(sd).toBeLessThan(140);
+  });
+});
