@@ -4,12 +4,20 @@
 import { Machine, type MachineOptions } from '../emu/machine';
 import { LabHost } from './lab-host';
 import type { ToWorker } from './protocol';
+import { RackStreams } from './serial-streams';
 
 declare const self: DedicatedWorkerGlobalScope;
 
+// Serial output, port status, bus trace and registers of the IndustryPack rack (serial-streams.ts).
+const rack = new RackStreams((item, transfer) => host.emit(item, transfer));
+
 const host = new LabHost({
   // The lab's shape is Machine.create's to validate (it throws a message naming the bad field).
-  createMachine: (lab, seed) => Machine.create({ lab, seed } as MachineOptions),
+  createMachine: (lab, seed) => {
+    const machine = Machine.create({ lab, seed } as MachineOptions);
+    rack.attach(machine);
+    return machine;
+  },
   wallMs: () => performance.now(),
   post: (message, transfer) => self.postMessage(message, transfer),
 });
@@ -33,6 +41,7 @@ function schedule(waitMs: number): void {
 
 function loop(): void {
   timer = undefined;
+  rack.collect(performance.now());
   schedule(host.pump());
 }
 
@@ -42,7 +51,7 @@ immediate.port1.onmessage = () => {
 };
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
-  host.handle(e.data);
+  if (!rack.handle(e.data)) host.handle(e.data);
   schedule(0);
 };
 
