@@ -291,3 +291,23 @@ describe('BlockLayer snapshot', () => {
     expect(stateHash(block.snapshot())).toBe(stateHash(before));
   });
 });
+
+describe('x-query-throttle-groups levels', () => {
+  it('shows each limited bucket as fill and size leaked to now, without touching the state', () => {
+    const { sched, block, run } = lab([
+      {
+        name: 'd',
+        throttle: { iops: 100, iops_max: 200, iops_max_length: 2 },
+        workload: { rw: 'read', iodepth: 1 },
+      },
+    ]);
+    sched.runUntil(0);
+    const before = stateHash(block.snapshot());
+    const [g] = run('x-query-throttle-groups') as {
+      levels: { buckets: Record<string, Record<string, number>> };
+    }[];
+    expect(Object.keys(g.levels.buckets)).toEqual(['iops_total']);
+    expect(g.levels.buckets.iops_total).toEqual({ level: 1, size: 400, burst_level: 1, burst_size: 20 });
+    expect(stateHash(block.snapshot())).toBe(before);
+  });
+});

@@ -423,13 +423,27 @@ export class BlockLayer implements Subsystem {
     });
   }
 
-  /** Current bucket fill and burst fill, as [level, burst_level] per bucket (leaked view not applied). */
+  /**
+   * For the UI: per limited bucket, its fill and allowed size as of now (leaked view, state
+   * untouched), the burst bucket's when burst_length > 1; plus the stored [level, burst_level]
+   * and previous_leak_ns exactly as the throttle code holds them.
+   */
   private levels(g: ThrottleGroup): Record<string, unknown> {
     const s = g.state;
-    const out: Record<string, unknown> = {};
-    for (let i = 0; i < BUCKET_COUNT; i++) out[BUCKET_KEYS[i]] = [s.level[i], s.burstLevel[i]];
-    out.previous_leak_ns = s.previousLeakNs;
-    return out;
+    const nowNs = this.sched.nowNs;
+    const buckets: Record<string, unknown> = {};
+    const stored: Record<string, unknown> = {};
+    for (let i = 0; i < BUCKET_COUNT; i++) {
+      stored[BUCKET_KEYS[i]] = [s.level[i], s.burstLevel[i]];
+      if (s.avg[i] === 0) continue;
+      const v = s.view(i, nowNs);
+      buckets[BUCKET_KEYS[i]] = {
+        level: v.level,
+        size: v.size,
+        ...(v.burstSize > 0 ? { burst_level: v.burstLevel, burst_size: v.burstSize } : {}),
+      };
+    }
+    return { buckets, stored, previous_leak_ns: s.previousLeakNs };
   }
 
   private workloadSet(args: Record<string, unknown>): Record<string, never> {

@@ -102,6 +102,18 @@ export class ThrottleState {
     }
   }
 
+  /** Read-only view for displays: bucket i's fill and allowed size as a leak to nowNs would leave them. */
+  view(i: number, nowNs: number): { level: number; size: number; burstLevel: number; burstSize: number } {
+    const deltaNs = Math.max(0, nowNs - this.previousLeakNs);
+    const hasBurst = this.burstLength[i] > 1;
+    return {
+      level: Math.max(this.level[i] - (this.avg[i] * deltaNs) / NS_PER_S, 0),
+      size: this.size[i],
+      burstLevel: hasBurst ? Math.max(this.burstLevel[i] - (this.max[i] * deltaNs) / NS_PER_S, 0) : 0,
+      burstSize: hasBurst ? this.burstSize[i] : 0,
+    };
+  }
+
   /** §5.1: wait in ns for one bucket, from the current (un-leaked) levels. */
   bucketWait(i: number): number {
     const avg = this.avg[i];
