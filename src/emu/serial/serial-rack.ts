@@ -15,7 +15,7 @@ import type { QmpCommandTable } from '../control/qmp-types';
 import type { Rng } from '../core/rng';
 import type { Scheduler } from '../core/scheduler';
 import type { TraceRing } from '../core/trace';
-import { createIpOctalRack, type IpOctalRack } from '../devices/ipoctal232';
+import { createIpOctalRack, type IpOctalChannel, type IpOctalRack } from '../devices/ipoctal232';
 import { type FrameFormat, type RxCondition, sampleFrame } from '../devices/serial-backend';
 import type { PortInfo, ProgramName } from '../guest/programs/program';
 import { DEFAULT_PROGRAMS, SERIAL_PORTS, SerialGuest, type SerialGuestSnapshot } from '../guest/serial-guest';
@@ -29,12 +29,13 @@ export const SERIAL_PCI_SLOT = 2;
 export const HOST_OUTPUT_KEEP = 65536;
 const RAM_BYTES = 64 * 1024;
 /**
- * ISR re-entry delay while a level stays asserted. Linux's ipoctal keeps TX on until TxEMT, so
- * the TxRDY level stays up for the last character time of every burst and the ISR re-enters
- * (about every 2 µs on a real CPU). 20 µs keeps that storm cheap; no byte moves later because
- * of it (the FIFO holds 3 characters, a character takes ≥ 260 µs at 38400 baud).
+ * ISR re-entry delay while an interrupt level stays asserted. Linux's ipoctal keeps TX on until
+ * TxEMT, so after the last character of every burst the TxRDY level stays up for one character
+ * time and the ISR re-enters (every few µs on a real CPU: 100% CPU for that time). 100 µs keeps
+ * that storm cheap (≈ 40 ISR passes per burst end at 9600 instead of ≈ 2000) and moves no byte
+ * at up to 38400 baud: a refill of THR or a read of the 3-deep FIFO is never due sooner.
  */
-export const SERIAL_RETRIGGER_NS = 20_000;
+export const SERIAL_RETRIGGER_NS = 100_000;
 
 export type InjectKind = RxCondition;
 
@@ -91,6 +92,8 @@ export class SerialRack implements Subsystem {
   readonly rig: PlatformRig;
   readonly hw: IpOctalRack;
   readonly guest: SerialGuest;
+  /** The host-side handles of the eight channels. */
+  readonly channels: readonly IpOctalChannel[];
   private hosts: HostEnd[] = [];
 
   constructor(
@@ -106,9 +109,10 @@ export class SerialRack implements Subsystem {
     });
     this.hw = createIpOctalRack(sched, this.rig.pci, { pciSlot: SERIAL_PCI_SLOT, trace });
     this.rig.pci.assignResources();
+    this.channels = Array.from({ length: SERIAL_PORTS }, (_, port) => this.hw.ipoctal.channel(port));
     for (let port = 0; port < SERIAL_PORTS; port++) {
       this.hosts.push(freshHost());
-      this.hw.ipoctal.channel(port).attach({
+      this.channels[port].attach({
         onTxByte: (byte, frame) => this.onTxByte(port, byte, frame),
         onTxBreak: (active) => this.onTxBreak(port, active),
       });
@@ -123,7 +127,7 @@ export class SerialRack implements Subsystem {
   hostWrite(port: number, data: string | ArrayLike<number>): void {
     const h = this.host(port);
     const bytes = typeof data === 'string' ? utf8Encode(data) : data;
-    const ch = this.hw.ipoctal.channel(port);
+    const ch = this.channels[port];
     for (let i = 0; i < bytes.length; i++) {
       const condition = h.pending ?? undefined;
       h.pending = null;
@@ -153,25 +157,25 @@ export class SerialRack implements Subsystem {
     const h = this.host(port);
     if (settings === 'follow') {
       h.settings = 'follow';
-      this.hw.ipoctal.channel(port).setHostFrame(null);
+      this.channels[port].setHostFrame(null);
       return;
     }
     const frame = settingsToFrame(settings);
     if (!frame) throw new RangeError(`serial: bad host settings ${settings.baud} ${settings.format}`);
     h.settings = { baud: settings.baud, format: settings.format };
-    this.hw.ipoctal.channel(port).setHostFrame(frame);
+    this.channels[port].setHostFrame(frame);
   }
 
   /** Unpaced: host bytes enter as fast as the receiver FIFO drains (bulk transfers). */
   setUnpaced(port: number, unpaced: boolean): void {
     this.host(port).unpaced = unpaced;
-    this.hw.ipoctal.channel(port).setUnpaced(unpaced);
+    this.channels[port].setUnpaced(unpaced);
   }
 
   /** The next byte the host sends carries the condition; 'break' sends a break now. */
   inject(port: number, kind: InjectKind): void {
     const h = this.host(port);
-    if (kind === 'break') this.hw.ipoctal.channel(port).sendBreak();
+    if (kind === 'break') this.channels[port].sendBreak();
     else h.pending = kind;
   }
 
@@ -220,7 +224,7 @@ export class SerialRack implements Subsystem {
       hostSent: h.sent,
       hostReceived: h.received,
       hostLost: h.lost,
-      backlog: this.hw.ipoctal.channel(port).backlog(),
+      backlog: this.channels[port].backlog(),
     }));
   }
 
@@ -234,7 +238,7 @@ export class SerialRack implements Subsystem {
 
   private onTxByte(port: number, byte: number, frame: FrameFormat): void {
     const h = this.hosts[port];
-    if (h.peer !== null) this.hw.ipoctal.channel(h.peer).receiveFromHost(byte, frame);
+    if (h.peer !== null) this.channels[h.peer].receiveFromHost(byte, frame);
     let b = byte;
     if (h.settings !== 'follow') {
       const own = settingsToFrame(h.settings) as FrameFormat;
@@ -254,7 +258,7 @@ export class SerialRack implements Subsystem {
 
   private onTxBreak(port: number, active: boolean): void {
     const h = this.hosts[port];
-    if (active && h.peer !== null) this.hw.ipoctal.channel(h.peer).sendBreak();
+    if (active && h.peer !== null) this.channels[h.peer].sendBreak();
   }
 
   // --- subsystem ----------------------------------------------------------------------------
