@@ -16,16 +16,14 @@ import { type BlockRequest, type DiskSnapshot, VirtualDisk } from './disk';
 import { type ArgSpec, checkArgs } from './qmp-args';
 import { type Direction, READ } from './throttle';
 import {
+  assignNamed,
   BUCKET_COUNT,
   BUCKET_KEYS,
   configFromQmp,
   configToQmp,
   defaultConfig,
-  LIMITS_AVG_NAMES,
-  LIMITS_IOPS_SIZE,
-  LIMITS_LENGTH_NAMES,
-  LIMITS_MAX_NAMES,
-  OBJECT_PREFIX,
+  nameSetKeys,
+  OBJECT_NAME_SET,
   QMP_NUMERIC_NAMES,
   queryBlockThrottleFields,
   type ThrottleConfig,
@@ -169,26 +167,18 @@ export class BlockLayer implements Subsystem {
   /** `-object throttle-group,id=..,x-iops-total=..` (x- property names, §13.2, §9.2). */
   addThrottleGroupObject(id: string, props: Record<string, number>): void {
     if (this.engine.group(id)) throw generic('A group with this name already exists');
-    const cfg = defaultConfig();
-    const index = new Map<string, (c: ThrottleConfig, v: number) => void>();
-    for (let i = 0; i < BUCKET_COUNT; i++) {
-      index.set(OBJECT_PREFIX + LIMITS_AVG_NAMES[i], (c, v) => (c.avg[i] = v));
-      index.set(OBJECT_PREFIX + LIMITS_MAX_NAMES[i], (c, v) => (c.max[i] = v));
-      index.set(OBJECT_PREFIX + LIMITS_LENGTH_NAMES[i], (c, v) => (c.burstLength[i] = v));
-    }
-    index.set(OBJECT_PREFIX + LIMITS_IOPS_SIZE, (c, v) => (c.opSize = v));
+    const known = new Set(nameSetKeys(OBJECT_NAME_SET));
     for (const [prop, value] of Object.entries(props)) {
-      const set = index.get(prop);
-      if (!set) throw generic(`Property '${prop}' not found`);
+      if (!known.has(prop)) throw generic(`Property '${prop}' not found`);
       if (typeof value !== 'number' || !Number.isInteger(value)) {
         throw generic(`Invalid parameter type for '${prop}', expected: integer`);
       }
       if (value < 0) throw generic('Property values cannot be negative');
-      if (prop.endsWith('-max-length') && value > UINT_MAX) {
+      if (OBJECT_NAME_SET.length.includes(prop) && value > UINT_MAX) {
         throw generic(`${prop} value must be in therange [0, ${UINT_MAX}]`);
       }
-      set(cfg, value);
     }
+    const cfg = assignNamed(defaultConfig(), props, OBJECT_NAME_SET);
     const err = validateConfig(cfg);
     if (err) throw generic(err);
     this.engine.createGroup(id, cfg, true);

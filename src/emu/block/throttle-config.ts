@@ -124,23 +124,63 @@ function u64(v: number): number {
   return v < 0 ? v + 2 ** 64 : v;
 }
 
+/** One entry point's 19 numeric names: per bucket avg, max and length, then iops-size. */
+export interface ThrottleNameSet {
+  avg: readonly string[];
+  max: readonly string[];
+  length: readonly string[];
+  size: string;
+}
+
+export const QMP_NAME_SET: ThrottleNameSet = {
+  avg: QMP_AVG_NAMES,
+  max: QMP_MAX_NAMES,
+  length: QMP_LENGTH_NAMES,
+  size: QMP_IOPS_SIZE,
+};
+export const LIMITS_NAME_SET: ThrottleNameSet = {
+  avg: LIMITS_AVG_NAMES,
+  max: LIMITS_MAX_NAMES,
+  length: LIMITS_LENGTH_NAMES,
+  size: LIMITS_IOPS_SIZE,
+};
+/** The throttle-group object's x- properties. */
+export const OBJECT_NAME_SET: ThrottleNameSet = {
+  avg: LIMITS_AVG_NAMES.map((n) => OBJECT_PREFIX + n),
+  max: LIMITS_MAX_NAMES.map((n) => OBJECT_PREFIX + n),
+  length: LIMITS_LENGTH_NAMES.map((n) => OBJECT_PREFIX + n),
+  size: OBJECT_PREFIX + LIMITS_IOPS_SIZE,
+};
+
+export function nameSetKeys(names: ThrottleNameSet): string[] {
+  return [...names.avg, ...names.max, ...names.length, names.size];
+}
+
+/** Copies every numeric value named in `names` from values into c (others left alone). */
+export function assignNamed(
+  c: ThrottleConfig,
+  values: Readonly<Record<string, unknown>>,
+  names: ThrottleNameSet,
+): ThrottleConfig {
+  for (let i = 0; i < BUCKET_COUNT; i++) {
+    const avg = values[names.avg[i]];
+    const max = values[names.max[i]];
+    const len = values[names.length[i]];
+    if (typeof avg === 'number') c.avg[i] = avg;
+    if (typeof max === 'number') c.max[i] = max;
+    if (typeof len === 'number') c.burstLength[i] = len;
+  }
+  const size = values[names.size];
+  if (typeof size === 'number') c.opSize = size;
+  return c;
+}
+
 /**
  * Builds a config from QMP BlockIOThrottle names, from scratch (§12: replace, not merge).
  * Absent names take their defaults. Types are the caller's business.
  */
 export function configFromQmp(args: Readonly<Record<string, unknown>>): ThrottleConfig {
-  const c = defaultConfig();
-  for (let i = 0; i < BUCKET_COUNT; i++) {
-    const avg = args[QMP_AVG_NAMES[i]];
-    const max = args[QMP_MAX_NAMES[i]];
-    const len = args[QMP_LENGTH_NAMES[i]];
-    if (typeof avg === 'number') c.avg[i] = avg;
-    if (typeof max === 'number') c.max[i] = max;
-    if (typeof len === 'number') c.burstLength[i] = len;
-  }
-  const size = args[QMP_IOPS_SIZE];
-  if (typeof size === 'number') c.opSize = size;
-  return c;
+  return assignNamed(defaultConfig(), args, QMP_NAME_SET);
 }
 
 /** The config in QMP names (all 19 keys), as x-query-throttle-groups and the exporter use it. */
@@ -168,18 +208,7 @@ export function mergeLimits(
       return { error: `${LIMITS_LENGTH_NAMES[i]} value must be in the range [0, ${UINT_MAX}]` };
     }
   }
-  const c = cloneConfig(base);
-  for (let i = 0; i < BUCKET_COUNT; i++) {
-    const avg = limits[LIMITS_AVG_NAMES[i]];
-    const max = limits[LIMITS_MAX_NAMES[i]];
-    const len = limits[LIMITS_LENGTH_NAMES[i]];
-    if (typeof avg === 'number') c.avg[i] = avg;
-    if (typeof max === 'number') c.max[i] = max;
-    if (typeof len === 'number') c.burstLength[i] = len;
-  }
-  const size = limits[LIMITS_IOPS_SIZE];
-  if (typeof size === 'number') c.opSize = size;
-  return { config: c };
+  return { config: assignNamed(cloneConfig(base), limits, LIMITS_NAME_SET) };
 }
 
 /** QEMU's throttle_is_valid (§9.1): the first failing rule's message, or null when valid. */
