@@ -1,6 +1,11 @@
 // tdc.md §3 scenarios through the TDC subsystem's QMP commands, as scenarios/tdc/*.json run them
 // in the default lab: the correct driver's outcome, and the v8-compatible mode's for D1, D3, D8, I1.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { validateScenario } from '../src/cli/scenario';
+import { ScenarioRun } from '../src/cli/scenario-runner';
 import { QmpError } from '../src/emu/control/qmp-types';
 import { Rng } from '../src/emu/core/rng';
 import { Scheduler } from '../src/emu/core/scheduler';
@@ -406,4 +411,22 @@ describe('TDC subsystem: snapshot', () => {
     expect(() => tdc.restore(bad)).toThrow();
     expect(JSON.stringify(tdc.snapshot())).toBe(before);
   });
+});
+
+// The scenario files of scenarios/tdc, run by the CLI's scenario runner on a default-lab Machine
+// with the TDC subsystem plugged in (the Machine adds it itself once it is wired in machine.ts).
+describe('scenarios/tdc/*.json', () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '../scenarios/tdc');
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    it(`${file} passes`, () => {
+      const scenario = validateScenario(JSON.parse(readFileSync(join(dir, file), 'utf8')), file);
+      const run = ScenarioRun.prepare(scenario);
+      const m = run.machine;
+      if (!m.getSubsystem('tdc')) m.addSubsystem(createTdcSubsystem(m.sched, m.rng, m.trace));
+      const failed = run.run().filter((r) => !r.passed);
+      expect(failed.map((r) => `step ${r.step} ${r.title}: ${r.detail}`)).toEqual([]);
+    });
+  }
 });

@@ -4,7 +4,8 @@
 //
 // Interface:
 //   createTdcSubsystem(sched, rng, trace, pciBus?, platform?, options?) → TdcSubsystem
-//   QMP: x-tdc-pulses, x-tdc-stop, x-tdc-noise, x-tdc-channel-set, x-tdc-driver-mode,
+//   QMP: x-tdc-pulses, x-tdc-stop, x-tdc-noise, x-tdc-edge-loss, x-tdc-reflection,
+//        x-tdc-channel-set, x-tdc-driver-mode,
 //        x-inject-fault, x-query-tdc, x-query-tdc-driver, x-query-tdc-faults
 //   Host accessors: recentTimestamps(ch, n), rates(), intervalHistogram(ch), eventLog()
 //   snapshot()/restore()
@@ -29,6 +30,9 @@ import { ChannelTelemetry, type ChannelTelemetrySnapshot, type TdcTimestamp } fr
 export const TDC_DEVICE = 'spec0';
 const MAX_USER_OFFSET_PS = 1_000_000_000;
 const EVENT_LOG_LINES = 256;
+const INJECT_KEYS = ['device', 'kind', 'count', 'channel', 'bytes', 'records', 'bit', 'on', 'seq', 'what'];
+/** carrier-metadata overrides (scenario B8). */
+const METADATA_KEYS = ['vendor', 'device_id', 'version', 'bom', 'caps'] as const;
 /** The SPEC's preferred device number on a bus of its own or a shared one (first free after it). */
 const PREFERRED_SLOT = 4;
 
@@ -152,6 +156,8 @@ export class TdcSubsystem implements Subsystem {
       'x-tdc-pulses': (a) => this.qmpPulses(a),
       'x-tdc-stop': (a) => this.qmpStop(a),
       'x-tdc-noise': (a) => this.qmpNoise(a),
+      'x-tdc-edge-loss': (a) => this.qmpEdgeLoss(a),
+      'x-tdc-reflection': (a) => this.qmpReflection(a),
       'x-tdc-channel-set': (a) => this.qmpChannelSet(a),
       'x-tdc-driver-mode': (a) => this.qmpDriverMode(a),
       'x-inject-fault': (a) => this.qmpInjectFault(a),
@@ -190,6 +196,23 @@ export class TdcSubsystem implements Subsystem {
     return {};
   }
 
+  private qmpEdgeLoss(a: Args): unknown {
+    onlyKnown(a, ['channel', 'edge', 'probability']);
+    const ch = intArg(a, 'channel', 1, CHANNELS) - 1;
+    const edge = enumArg(a, 'edge', ['rising', 'falling'] as const);
+    const probability = numberArg(a, 'probability', 0, 1);
+    this.signals.edgeLoss(ch, edge, probability);
+    return {};
+  }
+
+  private qmpReflection(a: Args): unknown {
+    onlyKnown(a, ['channel', 'probability']);
+    const ch = intArg(a, 'channel', 1, CHANNELS) - 1;
+    const probability = numberArg(a, 'probability', 0, 1);
+    this.signals.reflection(ch, probability > 0 ? { probability } : null);
+    return {};
+  }
+
   private qmpChannelSet(a: Args): unknown {
     onlyKnown(a, ['channel', 'enabled', 'termination', 'offset_ps']);
     const ch = intArg(a, 'channel', 1, CHANNELS) - 1;
@@ -213,7 +236,7 @@ export class TdcSubsystem implements Subsystem {
   }
 
   private qmpInjectFault(a: Args): unknown {
-    onlyKnown(a, ['device', 'kind', 'count', 'channel', 'bytes', 'records', 'bit', 'on', 'seq', 'what']);
+    onlyKnown(a, [...INJECT_KEYS, ...METADATA_KEYS]);
     const device = stringArg(a, 'device');
     if (device !== this.spec.name) throw new QmpError('DeviceNotFound', `Device '${device}' not found`);
     const kind = enumArg(a, 'kind', FAULT_KINDS);
@@ -226,6 +249,8 @@ export class TdcSubsystem implements Subsystem {
     if (a.seq !== undefined) params.seq = intArg(a, 'seq', 0, 0x0fffffff);
     const on = optionalBool(a, 'on');
     if (on !== undefined) params.on = on;
+    for (const k of METADATA_KEYS)
+      if (a[k] !== undefined) params[k === 'device_id' ? 'device' : k] = intArg(a, k, 0, 0xffffffff);
     if (a.what !== undefined)
       params.kind = enumArg(a, 'what', ['fru-corrupt', 'wrong-name', 'calib-nack', 'absent', 'none']);
     const needsChannel = ['switch-stall', 'buffer-capacity', 'spurious-tdc-irq', 'sequence-preset'];

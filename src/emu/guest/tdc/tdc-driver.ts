@@ -740,6 +740,9 @@ export class TdcDriver {
     const c = this.channels[ch];
     const count = this.r0(M.bufCurCount(ch));
     c.received += count;
+    // Scenario D5: nothing was stored. Acknowledge the source so a stuck (forced) EIC level does
+    // not come straight back; a real one is cleared by the switch anyway.
+    if (count === 0 && !c.autoSwitched && this.core.mode === 'correct') this.w0(M.EIC.ISR, M.eicDmaBit(ch));
     const done = c.active;
     const other: 0 | 1 = done === 0 ? 1 : 0;
     const size = (this.opts.bufferRecords | M.BUF_SIZE_VALID) >>> 0;
