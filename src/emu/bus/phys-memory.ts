@@ -21,14 +21,23 @@ export class RamMemory implements PhysMemory {
   readonly bytes: Uint8Array;
   private nextFree: number;
 
-  /** allocBase: where alloc() starts (the low area is left to the guest's fixed use). */
+  readonly allocBase: number;
+
+  /**
+   * allocBase: where alloc() starts (the low area is left to the guest's fixed use); by default
+   * 1 MiB, or a quarter of a smaller RAM (page aligned).
+   */
   constructor(
     readonly size: number,
-    readonly allocBase = 0x10_0000,
+    allocBase?: number,
   ) {
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`ram: bad size ${size}`);
     this.bytes = new Uint8Array(size);
-    this.nextFree = Math.min(allocBase, size);
+    this.allocBase = Math.min(
+      allocBase ?? Math.min(0x10_0000, Math.floor(size / 4 / PAGE_BYTES) * PAGE_BYTES),
+      size,
+    );
+    this.nextFree = this.allocBase;
   }
 
   private checkRange(addr: number, length: number): void {
