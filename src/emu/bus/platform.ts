@@ -4,9 +4,10 @@
 // Interrupt delivery is level-triggered and never re-entrant: when an interrupt number becomes
 // asserted, an event at the current virtual time (priority IRQ_PRIORITY, so it runs after the
 // event that raised it — "after the current instruction") calls every handler registered for
-// it. If the level is still asserted after the handlers, the event runs them again, up to
-// MAX_PASSES_PER_EVENT times; if it is still asserted then, the next delivery is scheduled
-// retriggerNs later (the time the CPU needs to leave and re-enter the ISR). After STORM_PASSES
+// it. If the level is still asserted after the handlers and it changed during the pass (a
+// source was cleared while another is pending), the event runs them again, up to
+// MAX_PASSES_PER_EVENT times; otherwise (or then) the next delivery is scheduled retriggerNs
+// later (the time the CPU needs to leave and re-enter the ISR). After STORM_PASSES
 // consecutive passes without the level dropping, a 'guest-error' "irq storm" goes to the trace
 // once per storm and re-delivery slows to stormBackoffNs, so virtual time keeps moving.
 //
@@ -28,6 +29,11 @@ const MAX_PASSES_PER_EVENT = 4;
 const STORM_PASSES = 100_000;
 
 export interface PlatformOptions {
+  /**
+   * Scheduler owner name of the interrupt-delivery events (default "platform.irq"). Each
+   * platform on one scheduler needs its own (the serial rack and the TDC each have one).
+   */
+  name?: string;
   /** Delay between ISR passes while a level stays asserted (default 2 µs). */
   retriggerNs?: number;
   /** Delay between passes once a storm is reported (default 100 µs). */
@@ -48,6 +54,8 @@ export class MachinePlatform implements Platform {
   private readonly passes = new Map<number, number>();
   private readonly owner: number;
   private readonly retriggerNs: number;
+  /** Count of level changes on any interrupt number (tells a pass that made progress). */
+  private changes = 0;
   private readonly stormBackoffNs: number;
 
   constructor(
@@ -60,8 +68,11 @@ export class MachinePlatform implements Platform {
   ) {
     this.retriggerNs = options.retriggerNs ?? 2_000;
     this.stormBackoffNs = options.stormBackoffNs ?? 100_000;
-    this.owner = sched.register('platform.irq', (_kind, irqNumber) => this.deliver(irqNumber));
+    this.owner = sched.register(options.name ?? 'platform.irq', (_kind, irqNumber) =>
+      this.deliver(irqNumber),
+    );
     irq.onChange((n, level) => {
+      this.changes++;
       if (level) this.schedule(n, 0);
       else this.passes.delete(n);
     });
@@ -135,6 +146,7 @@ export class MachinePlatform implements Platform {
       }
       const list = this.handlers.get(irq);
       if (!list || list.length === 0) return; // nobody listens; a later requestIrq delivers
+      const changesBefore = this.changes;
       for (const h of [...list]) h();
       const n = (this.passes.get(irq) ?? 0) + 1;
       this.passes.set(irq, n);
@@ -148,6 +160,7 @@ export class MachinePlatform implements Platform {
           n,
           `irq storm: irq ${irq} stays asserted`,
         );
+      if (this.changes === changesBefore) break; // no progress: the CPU leaves and re-enters later
     }
     if (this.irq.isAsserted(irq)) {
       const storm = (this.passes.get(irq) ?? 0) >= STORM_PASSES;

@@ -105,7 +105,7 @@ export class SerialRack implements Subsystem {
     this.rig = createPlatformRig(sched, {
       ramBytes: RAM_BYTES,
       trace,
-      platform: { retriggerNs: SERIAL_RETRIGGER_NS },
+      platform: { name: 'serial.platform.irq', retriggerNs: SERIAL_RETRIGGER_NS },
     });
     this.hw = createIpOctalRack(sched, this.rig.pci, { pciSlot: SERIAL_PCI_SLOT, trace });
     this.rig.pci.assignResources();
