@@ -1,6 +1,7 @@
 // Every bench module's figures, in the order `device-lab bench` prints them.
 import type { Bench } from './bench-types';
 import { benches as lab } from './lab';
+import { benches as tdc } from './tdc';
 import { benches as throttle } from './throttle';
 
-export const benches: Bench[] = [...throttle, ...lab];
+export const benches: Bench[] = [...throttle, ...lab, ...tdc];

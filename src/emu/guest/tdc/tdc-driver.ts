@@ -18,15 +18,7 @@
 import type { AccessWidth, Platform } from '../../bus/types';
 import type { EventId, Scheduler } from '../../core/scheduler';
 import * as M from './spec-tdc-map';
-import {
-  offsetToWords,
-  psWithinSecond,
-  RECORD_BYTES,
-  recordChannel,
-  recordSequence,
-  SEQ_MASK,
-  sequenceGap,
-} from './tdc-record';
+import { decodeRecords, offsetToWords, RECORD_BYTES } from './tdc-record';
 
 export type TdcDriverMode = 'correct' | 'fmc-tdc-v8';
 export const CHANNELS = 5;
@@ -940,56 +932,12 @@ export class TdcDriver {
     const c = this.channels[ch];
     const bytes = this.platform.ram.readBytes(this.core.stagingAddr, n * RECORD_BYTES);
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 4);
-    const outS = this.outSeconds;
-    const outPs = this.outPs;
-    const dropDuplicates = this.core.mode === 'correct';
-    let expected = c.expectedSeq;
-    let hasLast = c.hasLast;
-    let l0 = c.lastW0;
-    let l1 = c.lastW1;
-    let l2 = c.lastW2;
-    let out = 0;
-    let dup = 0;
-    let gaps = 0;
-    let gapEvents = 0;
-    for (let i = 0; i < n; i++) {
-      const b = i << 2;
-      const w0 = words[b];
-      const w1 = words[b + 1];
-      const w2 = words[b + 2] & 0xfff;
-      const w3 = words[b + 3];
-      if (recordChannel(w3) !== ch) continue;
-      const seq = recordSequence(w3);
-      if (seq !== expected) {
-        gaps += sequenceGap(expected, seq);
-        gapEvents++;
-      }
-      expected = (seq + 1) & SEQ_MASK;
-      if (hasLast && w0 === l0 && w1 === l1 && w2 === l2) {
-        dup++;
-        if (dropDuplicates) continue;
-      }
-      hasLast = true;
-      l0 = w0;
-      l1 = w1;
-      l2 = w2;
-      outS[out] = w0;
-      outPs[out] = psWithinSecond(w1, w2);
-      out++;
-    }
-    c.expectedSeq = expected;
-    c.hasLast = hasLast;
-    c.lastW0 = l0;
-    c.lastW1 = l1;
-    c.lastW2 = l2;
-    c.duplicates += dup;
-    c.sequenceGaps += gaps;
-    c.gapEvents += gapEvents;
+    const out = decodeRecords(words, n, ch, c, this.core.mode === 'correct', this.outSeconds, this.outPs);
     c.timestamps += out;
     if (out > 0) {
-      c.lastSeconds = outS[out - 1];
-      c.lastPs = outPs[out - 1];
-      this.options.onTimestamps?.(ch, outS, outPs, out);
+      c.lastSeconds = this.outSeconds[out - 1];
+      c.lastPs = this.outPs[out - 1];
+      this.options.onTimestamps?.(ch, this.outSeconds, this.outPs, out);
     }
   }
 

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { offsetToWords, psWithinSecond, SEQ_MASK, sequenceGap } from './tdc-record';
+import {
+  type DecodeState,
+  decodeRecords,
+  offsetToWords,
+  psWithinSecond,
+  SEQ_MASK,
+  sequenceGap,
+} from './tdc-record';
 
 describe('tdc-record', () => {
   it('decodes the three records of the spec conversation (tdc.md §5(c))', () => {
@@ -42,5 +49,45 @@ describe('tdc-record', () => {
     expect(sequenceGap(5, 8)).toBe(3);
     expect(sequenceGap(SEQ_MASK, 0)).toBe(1);
     expect(sequenceGap(SEQ_MASK - 1, 1)).toBe(3);
+  });
+
+  const fresh = (): DecodeState => ({
+    expectedSeq: 0,
+    hasLast: false,
+    lastW0: 0,
+    lastW1: 0,
+    lastW2: 0,
+    duplicates: 0,
+    sequenceGaps: 0,
+    gapEvents: 0,
+  });
+  const rec = (s: number, coarse: number, frac: number, seq: number, ch = 1) => [
+    s,
+    coarse,
+    frac,
+    (seq << 4) | 8 | ch,
+  ];
+
+  it('decodes a batch, counting gaps and dropping duplicates of the same channel', () => {
+    const words = Uint32Array.from([
+      ...rec(5, 100, 0x200, 0),
+      ...rec(5, 100, 0x200, 1), // duplicate of the previous one (P6a)
+      ...rec(5, 300, 0, 2, 3), // another channel: skipped
+      ...rec(5, 400, 64, 5), // seq 2..4 missing (3 numbers, one gap)
+    ]);
+    const st = fresh();
+    const s = new Float64Array(4);
+    const ps = new Float64Array(4);
+    expect(decodeRecords(words, 4, 1, st, true, s, ps)).toBe(2);
+    expect([...s.slice(0, 2)]).toEqual([5, 5]);
+    expect([...ps.slice(0, 2)]).toEqual([800_000 + 1000, 3_200_000 + 125]);
+    expect(st).toMatchObject({ duplicates: 1, sequenceGaps: 3, gapEvents: 1, expectedSeq: 6 });
+  });
+
+  it('delivers duplicates when told not to drop them (v8 behaviour)', () => {
+    const words = Uint32Array.from([...rec(1, 1, 1, 0), ...rec(1, 1, 1, 1)]);
+    const st = fresh();
+    expect(decodeRecords(words, 2, 1, st, false, new Float64Array(2), new Float64Array(2))).toBe(2);
+    expect(st.duplicates).toBe(1);
   });
 });

@@ -67,3 +67,76 @@ export function offsetToWords(offsetPs: number): OffsetWords {
   seconds = -(seconds + borrow);
   return { seconds: seconds >>> 0, coarse, frac };
 }
+
+/** Per-channel decoder state: sequence tracking, the previous record (duplicates) and counters. */
+export interface DecodeState {
+  expectedSeq: number;
+  hasLast: boolean;
+  lastW0: number;
+  lastW1: number;
+  lastW2: number;
+  duplicates: number;
+  /** Missing sequence numbers, summed. */
+  sequenceGaps: number;
+  gapEvents: number;
+}
+
+/**
+ * Decodes n records (4 little-endian words each) of channel ch into seconds and ps within the
+ * second, in one pass: records of another channel are skipped, sequence gaps are counted modulo
+ * 2^28, and a record equal in words 0–2 to the previous one (scenario P6a) is counted as a
+ * duplicate and, with dropDuplicates, not delivered. Returns the number of timestamps written.
+ */
+export function decodeRecords(
+  words: Uint32Array,
+  n: number,
+  ch: number,
+  st: DecodeState,
+  dropDuplicates: boolean,
+  outSeconds: Float64Array,
+  outPs: Float64Array,
+): number {
+  let expected = st.expectedSeq;
+  let hasLast = st.hasLast;
+  let l0 = st.lastW0;
+  let l1 = st.lastW1;
+  let l2 = st.lastW2;
+  let out = 0;
+  let dup = 0;
+  let gaps = 0;
+  let gapEvents = 0;
+  for (let i = 0; i < n; i++) {
+    const b = i << 2;
+    const w3 = words[b + 3];
+    if ((w3 & 7) !== ch) continue;
+    const w0 = words[b];
+    const w1 = words[b + 1];
+    const w2 = words[b + 2] & 0xfff;
+    const seq = (w3 >>> 4) & SEQ_MASK;
+    if (seq !== expected) {
+      gaps += (seq - expected) & SEQ_MASK;
+      gapEvents++;
+    }
+    expected = (seq + 1) & SEQ_MASK;
+    if (hasLast && w0 === l0 && w1 === l1 && w2 === l2) {
+      dup++;
+      if (dropDuplicates) continue;
+    }
+    hasLast = true;
+    l0 = w0;
+    l1 = w1;
+    l2 = w2;
+    outSeconds[out] = w0;
+    outPs[out] = w1 * PS_PER_COARSE + ((w2 * 125) >>> 6); // w2 < 4096: exact floor(w2 × 125 / 64)
+    out++;
+  }
+  st.expectedSeq = expected;
+  st.hasLast = hasLast;
+  st.lastW0 = l0;
+  st.lastW1 = l1;
+  st.lastW2 = l2;
+  st.duplicates += dup;
+  st.sequenceGaps += gaps;
+  st.gapEvents += gapEvents;
+  return out;
+}
