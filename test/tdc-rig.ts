@@ -115,7 +115,7 @@ export function setupInterrupts(rig: Rig): void {
 export function setupChannel(rig: Rig, ch = 0, sizeRecords = 0x100000, timeoutMs = 10, burst = 16): void {
   const { w0, r0 } = rig;
   const buf = 0x26000 + 0x40 * ch;
-  w0(0x22084, 0x80 | (1 << ch) | (1 << (16 + ch)));
+  w0(0x22084, r0(0x22084) | 0x80 | (1 << ch) | (1 << (16 + ch)));
   w0(0x22084, r0(0x22084) & ~0x80);
   w0(0x22080, 1234);
   w0(0x220fc, 0x200);
