@@ -20,6 +20,12 @@ export const DIRECTION_NAMES = ['read', 'write'] as const;
 
 const NS_PER_S = 1e9;
 
+/** The four buckets each direction consults and fills (§2.2). */
+const DIRECTION_BUCKETS = [
+  [BPS_TOTAL, OPS_TOTAL, BPS_READ, OPS_READ],
+  [BPS_TOTAL, OPS_TOTAL, BPS_WRITE, OPS_WRITE],
+] as const;
+
 export interface ThrottleStateSnapshot {
   v: 1;
   avg: number[];
@@ -40,6 +46,13 @@ export class ThrottleState {
   /** Derived from the config (§3.2, §3.3): allowed fill of the main and of the burst bucket. */
   private readonly size = new Float64Array(BUCKET_COUNT);
   private readonly burstSize = new Float64Array(BUCKET_COUNT);
+  /** Derived: buckets with avg > 0 (all others neither leak nor wait), overall and per direction. */
+  private readonly active = new Int8Array(BUCKET_COUNT);
+  private activeCount = 0;
+  private readonly directionActive = new Int8Array(8);
+  private readonly directionActiveCount = new Int8Array(2);
+  /** Derived: some bucket has burst_length > 1 (a burst bucket to leak and fill). */
+  private hasBurst = false;
   opSize = 0;
   previousLeakNs = 0;
 
@@ -60,10 +73,19 @@ export class ThrottleState {
   }
 
   private deriveSizes(): void {
+    this.activeCount = 0;
+    this.hasBurst = false;
     for (let i = 0; i < BUCKET_COUNT; i++) {
       const max = this.max[i];
       this.size[i] = max === 0 ? this.avg[i] / 10 : max * this.burstLength[i];
       this.burstSize[i] = max / 10;
+      if (this.avg[i] !== 0) this.active[this.activeCount++] = i;
+      if (this.burstLength[i] > 1) this.hasBurst = true;
+    }
+    for (const dir of [READ, WRITE]) {
+      let n = 0;
+      for (const i of DIRECTION_BUCKETS[dir]) if (this.avg[i] !== 0) this.directionActive[dir * 4 + n++] = i;
+      this.directionActiveCount[dir] = n;
     }
   }
 
@@ -83,20 +105,19 @@ export class ThrottleState {
   }
 
   /**
-   * §4: leak every bucket to nowNs; previous_leak moves even when no time passed. A bucket with
-   * avg = 0 and no burst bucket is skipped: level − 0 is level exactly, so skipping changes no bit.
+   * §4: leak every bucket to nowNs; previous_leak moves even when no time passed. (A valid
+   * config has burst_length 1 wherever avg = 0, so no burst bucket is skipped either.)
    */
   leak(nowNs: number): void {
     const deltaNs = nowNs - this.previousLeakNs;
     this.previousLeakNs = nowNs;
     if (deltaNs <= 0) return;
-    const avg = this.avg;
-    const level = this.level;
-    for (let i = 0; i < BUCKET_COUNT; i++) {
-      const a = avg[i];
-      if (a === 0) continue;
-      level[i] = Math.max(level[i] - (a * deltaNs) / NS_PER_S, 0);
-      if (this.burstLength[i] > 1) {
+    // Buckets with avg = 0 are skipped: level − 0 is level exactly, so skipping changes no bit.
+    const { avg, level, active } = this;
+    for (let k = 0; k < this.activeCount; k++) {
+      const i = active[k];
+      level[i] = Math.max(level[i] - (avg[i] * deltaNs) / NS_PER_S, 0);
+      if (this.hasBurst && this.burstLength[i] > 1) {
         this.burstLevel[i] = Math.max(this.burstLevel[i] - (this.max[i] * deltaNs) / NS_PER_S, 0);
       }
     }
@@ -129,13 +150,12 @@ export class ThrottleState {
 
   /** §5.2: the largest wait of the four buckets a direction consults (no leak). */
   directionWait(dir: Direction): number {
-    let wait = this.bucketWait(BPS_TOTAL);
-    let w = this.bucketWait(OPS_TOTAL);
-    if (w > wait) wait = w;
-    w = this.bucketWait(dir === READ ? BPS_READ : BPS_WRITE);
-    if (w > wait) wait = w;
-    w = this.bucketWait(dir === READ ? OPS_READ : OPS_WRITE);
-    if (w > wait) wait = w;
+    let wait = 0;
+    const base = dir * 4;
+    for (let k = 0; k < this.directionActiveCount[dir]; k++) {
+      const w = this.bucketWait(this.directionActive[base + k]);
+      if (w > wait) wait = w;
+    }
     return wait;
   }
 
@@ -151,14 +171,20 @@ export class ThrottleState {
     const units = opSize > 0 && bytes > opSize ? bytes / opSize : 1;
     const bps = dir === READ ? BPS_READ : BPS_WRITE;
     const ops = dir === READ ? OPS_READ : OPS_WRITE;
-    this.pour(BPS_TOTAL, bytes);
-    this.pour(bps, bytes);
-    this.pour(OPS_TOTAL, units);
-    this.pour(ops, units);
+    const level = this.level;
+    level[BPS_TOTAL] += bytes;
+    level[bps] += bytes;
+    level[OPS_TOTAL] += units;
+    level[ops] += units;
+    if (this.hasBurst) {
+      this.pourBurst(BPS_TOTAL, bytes);
+      this.pourBurst(bps, bytes);
+      this.pourBurst(OPS_TOTAL, units);
+      this.pourBurst(ops, units);
+    }
   }
 
-  private pour(i: number, amount: number): void {
-    this.level[i] += amount;
+  private pourBurst(i: number, amount: number): void {
     if (this.burstLength[i] > 1) this.burstLevel[i] += amount;
   }
 
