@@ -31,11 +31,11 @@ const RAM_BYTES = 64 * 1024;
 /**
  * ISR re-entry delay while an interrupt level stays asserted. Linux's ipoctal keeps TX on until
  * TxEMT, so after the last character of every burst the TxRDY level stays up for one character
- * time and the ISR re-enters (every few µs on a real CPU: 100% CPU for that time). 100 µs keeps
- * that storm cheap (≈ 40 ISR passes per burst end at 9600 instead of ≈ 2000) and moves no byte
- * at up to 38400 baud: a refill of THR or a read of the 3-deep FIFO is never due sooner.
+ * time and the ISR re-enters (every few µs on a real CPU: 100% CPU for that time). 20 µs keeps
+ * that storm cheap (≈ 50 ISR passes per burst end at 9600 instead of ≈ 500) and still services
+ * a busy line well within one character time up to 115200 baud (87 µs), so no byte moves later.
  */
-export const SERIAL_RETRIGGER_NS = 100_000;
+export const SERIAL_RETRIGGER_NS = 20_000;
 
 export type InjectKind = RxCondition;
 
