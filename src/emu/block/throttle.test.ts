@@ -179,3 +179,97 @@ describe('ThrottleState properties', () => {
     expect(s.snapshot()).toEqual(before);
   });
 });
+
+/** The spec's arithmetic written literally (all six buckets, no shortcuts), to pin the fast path. */
+class LiteralState {
+  level = [0, 0, 0, 0, 0, 0];
+  burst = [0, 0, 0, 0, 0, 0];
+  prev = 0;
+  constructor(readonly c: ReturnType<typeof configFromQmp>) {}
+  check(now: number, dir: 0 | 1): number {
+    const d = now - this.prev;
+    this.prev = now;
+    if (d > 0) {
+      for (let i = 0; i < 6; i++) {
+        this.level[i] = Math.max(this.level[i] - (this.c.avg[i] * d) / 1e9, 0);
+        if (this.c.burstLength[i] > 1) this.burst[i] = Math.max(this.burst[i] - (this.c.max[i] * d) / 1e9, 0);
+      }
+    }
+    let wait = 0;
+    for (const i of dir === 0 ? [0, 1, 3, 4] : [0, 2, 3, 5]) {
+      const { avg, max, burstLength } = {
+        avg: this.c.avg[i],
+        max: this.c.max[i],
+        burstLength: this.c.burstLength[i],
+      };
+      if (avg === 0) continue;
+      const size = max === 0 ? avg / 10 : max * burstLength;
+      let w = 0;
+      if (this.level[i] - size > 0) w = Math.trunc(((this.level[i] - size) * 1e9) / avg);
+      else if (burstLength > 1 && this.burst[i] - max / 10 > 0)
+        w = Math.trunc(((this.burst[i] - max / 10) * 1e9) / max);
+      wait = Math.max(wait, w);
+    }
+    return wait;
+  }
+  account(dir: 0 | 1, bytes: number): void {
+    const units = this.c.opSize > 0 && bytes > this.c.opSize ? bytes / this.c.opSize : 1;
+    for (const [i, amount] of [
+      [0, bytes],
+      [dir === 0 ? 1 : 2, bytes],
+      [3, units],
+      [dir === 0 ? 4 : 5, units],
+    ]) {
+      this.level[i] += amount;
+      if (this.c.burstLength[i] > 1) this.burst[i] += amount;
+    }
+  }
+}
+
+describe('ThrottleState fast path', () => {
+  const config = fc.record({
+    bps: fc.integer({ min: 0, max: 5_000_000 }),
+    iops_rd: fc.integer({ min: 0, max: 500 }),
+    iops_wr: fc.integer({ min: 0, max: 500 }),
+    burst: fc.integer({ min: 0, max: 3 }),
+    iops_size: fc.constantFrom(0, 4096),
+  });
+
+  it('matches the literal spec arithmetic bit for bit on random valid configs and traffic', () => {
+    fc.assert(
+      fc.property(
+        config,
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 30_000_000 }),
+            fc.boolean(),
+            fc.integer({ min: 0, max: 200_000 }),
+          ),
+          {
+            maxLength: 200,
+          },
+        ),
+        (c, reqs) => {
+          const args: Record<string, number> = { bps: c.bps, iops_rd: c.iops_rd, iops_wr: c.iops_wr };
+          if (c.bps > 0 && c.burst > 0) Object.assign(args, { bps_max: c.bps * 3, bps_max_length: c.burst });
+          if (c.iops_size && (c.iops_rd || c.iops_wr)) args.iops_size = c.iops_size;
+          const cfg = configFromQmp(args);
+          const fast = new ThrottleState();
+          fast.configure(cfg, 0);
+          const literal = new LiteralState(cfg);
+          let t = 0;
+          for (const [gap, write, bytes] of reqs) {
+            t += gap;
+            const dir = write ? WRITE : READ;
+            expect(fast.check(t, dir)).toBe(literal.check(t, dir));
+            fast.account(dir, bytes);
+            literal.account(dir, bytes);
+          }
+          expect(Array.from(fast.level)).toEqual(literal.level);
+          expect(Array.from(fast.burstLevel)).toEqual(literal.burst);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
