@@ -8,6 +8,7 @@ import { LabHeader } from './panels/lab-header';
 import { LabImport } from './panels/lab-import';
 import { LatencyPanel } from './panels/latency-panel';
 import { QmpConsole } from './panels/qmp-console';
+import { SerialRackView } from './panels/serial-rack-view';
 import { ThrottlePanel } from './panels/throttle-panel';
 import { useLab } from './store';
 
@@ -27,6 +28,7 @@ export function App() {
         <div key={generation} className="lab-view">
           <ThrottlePanel />
           <DisksPanel />
+          <SerialRackView />
         </div>
         <div className="tools">
           <LatencyPanel />

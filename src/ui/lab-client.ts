@@ -10,7 +10,9 @@ import type {
   ToWorker,
   WorkerItem,
 } from '../worker/protocol';
+import { isRackItem } from '../worker/serial-protocol';
 import { useLab } from './store';
+import { routeRackItem } from './terminal/rack-client';
 
 let worker: Worker | undefined;
 /** The newest tick not yet applied: ticks are coalesced to one store update per frame. */
@@ -65,11 +67,13 @@ function receive(batch: FromWorker): void {
   let replies = false;
   for (const item of batch.items) {
     if (item.kind === 'tick') pendingTick = item;
+    else if (isRackItem(item))
+      routeRackItem(item); // streams: not replies, no tick flush
     else replies = true;
   }
   if (replies) {
     applyPendingTick();
-    for (const item of batch.items) if (item.kind !== 'tick') route(item);
+    for (const item of batch.items) if (item.kind !== 'tick' && !isRackItem(item)) route(item);
   }
   if (pendingTick && !frameRequested) {
     frameRequested = true;

@@ -5,6 +5,7 @@ import type { Speed, TickItem } from '../worker/protocol';
 import type { BlockInfo, BlockStatsInfo, ThrottleGroupInfo } from './qmp-shapes';
 import { asArray } from './qmp-shapes';
 import { SeriesRing } from './series';
+import { emptyRack, type RackState } from './terminal/rack-state';
 
 /** Virtual seconds of history the charts show. */
 export const CHART_WINDOW_S = 30;
@@ -31,12 +32,15 @@ export interface LabState {
   labError?: string;
   labNotice?: string;
   workerError?: string;
+  /** The IndustryPack rack's views (terminal/rack-state.ts). */
+  rack: RackState;
 
   applyTick(t: TickItem): void;
   labLoaded(generation: number): void;
   setLabError(message: string | undefined): void;
   setReady(commands: string[]): void;
   setWorkerError(message: string): void;
+  setRack(patch: Partial<RackState> | ((rack: RackState) => Partial<RackState>)): void;
 }
 
 let lastRedrawMs = Number.NEGATIVE_INFINITY;
@@ -54,6 +58,7 @@ export const useLab = create<LabState>()((set, get) => ({
   blockstats: [],
   series: new Map(),
   seriesVersion: 0,
+  rack: emptyRack(),
 
   applyTick(t) {
     const groups = asArray<ThrottleGroupInfo>(t.queries['x-query-throttle-groups']);
@@ -117,6 +122,10 @@ export const useLab = create<LabState>()((set, get) => ({
 
   setWorkerError(message) {
     set({ workerError: message });
+  },
+
+  setRack(patch) {
+    set((s) => ({ rack: { ...s.rack, ...(typeof patch === 'function' ? patch(s.rack) : patch) } }));
   },
 }));
 
