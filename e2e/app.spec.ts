@@ -117,3 +117,70 @@ test('a pasted QEMU command line builds its disks, and a bad one keeps the old l
   await expect.poll(async () => (await chartValues(page, 'g1', 'IOPS')).measured).toBeGreaterThan(400);
   expect((await chartValues(page, 'g1', 'IOPS')).limit).toBe('limit 500');
 });
+
+test('pause stops the clock and step advances it by exactly the chosen step', async ({ page }) => {
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Resume' })).toHaveAttribute('aria-pressed', 'true');
+  const paused = await virtualS(page);
+  await page.waitForTimeout(500);
+  expect(await virtualS(page)).toBe(paused);
+  await page.getByRole('button', { name: 'step 10 ms' }).click();
+  await expect.poll(() => virtualS(page)).toBeCloseTo(paused + 0.01, 6);
+  await page.getByRole('combobox', { name: 'step size' }).selectOption({ label: '1 s' });
+  await page.getByRole('button', { name: 'step 1 s' }).click();
+  await expect.poll(() => virtualS(page)).toBeCloseTo(paused + 1.01, 6);
+  await page.getByRole('button', { name: 'speed ×10', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'speed ×10', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await page.waitForTimeout(1000);
+  expect(await virtualS(page)).toBeGreaterThan(paused + 5);
+});
+
+test('a disk moves between groups, into a new group, and its workload can be stopped', async ({ page }) => {
+  await page.getByRole('combobox', { name: 'hd6 group' }).selectOption('bar');
+  const bar = page.getByRole('region', { name: 'group bar' });
+  await expect(bar.locator('.members')).toHaveText('members: hd3hd5hd6');
+  await expect(page.getByRole('region', { name: 'group hd6' })).toHaveCount(0);
+
+  await page.getByRole('combobox', { name: 'hd1 group' }).selectOption({ label: 'new group…' });
+  await page.getByRole('textbox', { name: 'hd1 new group name' }).fill('solo');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const solo = page.getByRole('region', { name: 'group solo' });
+  await expect(solo.locator('.members')).toHaveText('members: hd1');
+  await expect.poll(async () => (await chartValues(page, 'solo', 'IOPS')).limit).toBe('limit 6000');
+
+  await page.getByRole('combobox', { name: 'hd1 rw' }).selectOption('none');
+  await page.getByRole('button', { name: 'apply hd1 workload' }).click();
+  await expect
+    .poll(async () => (await chartValues(page, 'solo', 'IOPS')).measured, { timeout: 10_000 })
+    .toBe(0);
+});
+
+test('the QMP console runs commands with history, and the lab exports as QEMU arguments', async ({
+  page,
+}) => {
+  const input = page.getByRole('textbox', { name: 'QMP command' });
+  await input.fill('query-block');
+  await input.press('Enter');
+  const out = page.getByRole('figure', { name: 'QMP response' });
+  await expect(out).toContainText('"device": "hd1"');
+  await input.fill('{"execute": "block_set_io_throttle", "arguments": {"device": "nope"}}');
+  await input.press('Enter');
+  await expect(out).toContainText('"class": "GenericError"');
+  await input.fill('');
+  await input.press('ArrowUp');
+  await expect(input).toHaveValue('{"execute": "block_set_io_throttle", "arguments": {"device": "nope"}}');
+  await input.press('ArrowUp');
+  await expect(input).toHaveValue('query-block');
+
+  await page.getByRole('button', { name: 'QEMU command line' }).click();
+  await expect(page.getByRole('textbox', { name: 'Exported configuration' })).toHaveValue(
+    /throttling\.iops-total=6000.*throttling\.group=foo/,
+  );
+  await page.getByRole('button', { name: 'libvirt <iotune> XML' }).click();
+  await expect(page.getByRole('textbox', { name: 'Exported configuration' })).toHaveValue(
+    /<total_iops_sec>6000/,
+  );
+});

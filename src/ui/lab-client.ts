@@ -18,6 +18,9 @@ let worker: Worker | undefined;
 /** The newest tick not yet applied: ticks are coalesced to one store update per frame. */
 let pendingTick: TickItem | undefined;
 let frameRequested = false;
+let lastApplyMs = Number.NEGATIVE_INFINITY;
+/** Store updates from ticks are at most this often (wall ms): the page stays light. */
+const APPLY_EVERY_MS = 100;
 let nextId = 1;
 const pendingQmp = new Map<number, (r: QmpResponse) => void>();
 const pendingLoads: ((error: string | undefined) => void)[] = [];
@@ -53,14 +56,16 @@ function route(item: WorkerItem): void {
 
 function applyPendingTick(): void {
   frameRequested = false;
+  lastApplyMs = performance.now();
   const tick = pendingTick;
   pendingTick = undefined;
   if (tick) useLab.getState().applyTick(tick);
 }
 
 /**
- * Routes one batch. Ticks only replace the pending tick, applied at the next animation frame, so
- * a slow render never builds a backlog of stale ticks (the clock shown stays current). A batch
+ * Routes one batch. Ticks only replace the pending tick, applied at an animation frame at most
+ * every APPLY_EVERY_MS, so a slow render never builds a backlog of stale ticks (the clock shown
+ * stays current). A batch
  * carrying replies applies its tick first, so a reply's handler sees the state after it.
  */
 function receive(batch: FromWorker): void {
@@ -77,7 +82,9 @@ function receive(batch: FromWorker): void {
   }
   if (pendingTick && !frameRequested) {
     frameRequested = true;
-    requestAnimationFrame(applyPendingTick);
+    const waitMs = lastApplyMs + APPLY_EVERY_MS - performance.now();
+    if (waitMs > 0) setTimeout(() => requestAnimationFrame(applyPendingTick), waitMs);
+    else requestAnimationFrame(applyPendingTick);
   }
 }
 

@@ -10,10 +10,10 @@ import { emptyRack, type RackState } from './terminal/rack-state';
 /** Virtual seconds of history the charts show. */
 export const CHART_WINDOW_S = 30;
 /** Minimum virtual time between two chart samples. */
-const SAMPLE_EVERY_S = 0.1;
-const SERIES_CAPACITY = 600;
+const SAMPLE_EVERY_S = 0.25;
+const SERIES_CAPACITY = 240;
 /** Charts redraw at most this often (wall ms); the text alternatives follow every tick. */
-const CHART_REDRAW_MS = 250;
+const CHART_REDRAW_MS = 500;
 
 export interface LabState {
   connected: boolean;

@@ -41,12 +41,16 @@ export function QmpConsole() {
     if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();
       submit();
-    } else if (e.key === 'ArrowUp' && ta.selectionStart === 0 && history.length > 0) {
+    } else if (
+      e.key === 'ArrowUp' &&
+      !ta.value.slice(0, ta.selectionStart).includes('\n') &&
+      history.length > 0
+    ) {
       e.preventDefault();
       const next = cursor < 0 ? history.length - 1 : Math.max(0, cursor - 1);
       setCursor(next);
       setText(history[next]);
-    } else if (e.key === 'ArrowDown' && ta.selectionEnd === ta.value.length && cursor >= 0) {
+    } else if (e.key === 'ArrowDown' && !ta.value.slice(ta.selectionEnd).includes('\n') && cursor >= 0) {
       e.preventDefault();
       const next = cursor + 1;
       setCursor(next < history.length ? next : -1);
@@ -59,7 +63,10 @@ export function QmpConsole() {
       <h2 id="qmp-title">QMP console</h2>
       <label className="stack">
         <span>
-          Command <span className="muted small">(Enter sends, Shift+Enter new line, ↑/↓ history)</span>
+          Command{' '}
+          <span className="muted small">
+            (Enter sends, Shift+Enter new line, ↑/↓ on the first/last line: history)
+          </span>
         </span>
         <textarea
           aria-label="QMP command"
