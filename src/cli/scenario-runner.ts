@@ -132,6 +132,23 @@ export class ScenarioRun {
     return this.results;
   }
 
+  /**
+   * Typing into a port starts a new exchange: serial_expect on that port then looks only at
+   * output that comes after the write (as `expect` does after `send`), so an old prompt does not
+   * answer for the next command's.
+   */
+  private markSerialWrite(cmd: Record<string, unknown>): void {
+    if (cmd.execute !== 'x-serial-write') return;
+    const port = (cmd.arguments as Record<string, unknown> | undefined)?.port;
+    const serial = this.machine.getSubsystem<SerialOutput>('serial');
+    if (typeof port !== 'number' || !serial || typeof serial.hostOutput !== 'function') return;
+    try {
+      this.serialCursor.set(port, serial.hostOutput(port).length);
+    } catch {
+      // a bad port: the command itself reports it
+    }
+  }
+
   private runStep(step: Step, i: number): void {
     const m = this.machine;
     switch (step.kind) {
@@ -139,6 +156,7 @@ export class ScenarioRun {
         m.run(step.ns);
         return;
       case 'qmp': {
+        this.markSerialWrite(step.cmd);
         const r = m.qmp(step.cmd);
         const err = errorText(r);
         const name = String(step.cmd.execute);
@@ -183,7 +201,9 @@ export class ScenarioRun {
           return;
         }
         const start = m.nowNs;
-        const from = this.serialCursor.get(step.port) ?? 0;
+        const cursor = this.serialCursor.get(step.port) ?? 0;
+        // hostOutput keeps a bounded tail; if it got shorter, the cursor no longer applies
+        const from = cursor <= serial.hostOutput(step.port).length ? cursor : 0;
         for (;;) {
           const out = serial.hostOutput(step.port);
           const at = out.indexOf(step.contains, from);

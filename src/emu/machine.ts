@@ -23,7 +23,9 @@ import { Rng, type RngSnapshot } from './core/rng';
 import { Scheduler, type SchedulerSnapshot } from './core/scheduler';
 import { stateHash } from './core/snapshot';
 import { TraceRing } from './core/trace';
+import { createSerialRack } from './serial/serial-rack';
 import type { Subsystem } from './subsystem';
+import { createTdcSubsystem } from './tdc/tdc-subsystem';
 
 export interface MachineOptions {
   /** "default", a lab file's contents, or {qemu: "ARGS"}. Default: the default lab. */
@@ -44,6 +46,11 @@ export interface MachineSnapshot {
 }
 
 export const EXPORT_FORMATS = ['qemu', 'libvirt', 'virsh'] as const;
+
+/** A lab section (serial, tdc) asks for its subsystem unless absent, null or false. */
+function present(section: unknown): boolean {
+  return section !== undefined && section !== null && section !== false;
+}
 
 /** A drive's resolved workload as a lab file writes it (rates only when set; idle is null). */
 function workloadConfig(w: DriveInfo['workload']): WorkloadConfig | null {
@@ -95,6 +102,9 @@ export class Machine {
     this.addSubsystem(this.block);
     this.dispatcher.register({ 'x-export-config': (args) => this.exportConfig(args) });
     this.buildBlock(lab);
+    if (present(lab.serial)) this.addSubsystem(createSerialRack(this.sched, this.rng, this.trace));
+    // The SPEC gets a PCI bus of its own: each subsystem snapshots its own bus.
+    if (present(lab.tdc)) this.addSubsystem(createTdcSubsystem(this.sched, this.rng, this.trace));
   }
 
   private buildBlock(lab: LabConfig): void {
@@ -154,10 +164,21 @@ export class Machine {
     if (!r.ok) return r.response;
     if (r.name.startsWith('query-') || r.name.startsWith('x-query-'))
       return runHandler(r.handler, r.args, r.id);
+    const args = this.deviceIdToDrive(r.name, r.args);
     const before = this.snapshot();
-    const response = runHandler(r.handler, r.args, r.id);
+    const response = runHandler(r.handler, args, r.id);
     if (isQmpError(response) && stateHash(this.snapshot()) !== stateHash(before)) this.restore(before);
     return response;
+  }
+
+  /**
+   * block_set_io_throttle's `id` names the guest device (`-device virtio-blk-pci,drive=d0,id=vd0`);
+   * the block layer knows drives by name, so a known device id is replaced by its drive's name.
+   */
+  private deviceIdToDrive(command: string, args: Record<string, unknown>): Record<string, unknown> {
+    if (command !== 'block_set_io_throttle' || typeof args.id !== 'string') return args;
+    const drive = this.lab.drives.find((d) => d.device === args.id);
+    return drive ? { ...args, id: drive.name } : args;
   }
 
   /** Names of every QMP command the machine answers. */

@@ -46,9 +46,15 @@ export interface LabConfig {
   seed?: number;
   drives: DriveConfig[];
   groups?: GroupConfig[];
-  /** Kept for the serial rack subsystem. */
+  /**
+   * The serial rack (a TPCI200 with an IP-Octal 232 in slot A, shell on port 0, echo on 1–7):
+   * present unless absent, null or false. Its contents are kept for the rack's later options.
+   */
   serial?: unknown;
-  /** Kept for the TDC subsystem. */
+  /**
+   * The SPEC carrier with an FMC TDC and its guest driver (all five channels enabled,
+   * termination on): present unless absent, null or false. Contents kept for later options.
+   */
   tdc?: unknown;
 }
 
@@ -233,6 +239,8 @@ function announcementDrive(name: string, iops: number, group: string): DriveConf
 export function defaultLab(): LabConfig {
   return {
     seed: 1,
+    serial: {},
+    tdc: {},
     drives: [
       announcementDrive('hd1', 6000, 'foo'),
       announcementDrive('hd2', 6000, 'foo'),
