@@ -1,7 +1,8 @@
-// Every bench module's figures, in the order `device-lab bench` prints them.
+// Every bench module's figures, in the order `device-lab bench` prints them (automation.md §1).
 import type { Bench } from './bench-types';
 import { benches as lab } from './lab';
+import { benches as serial } from './serial';
 import { benches as tdc } from './tdc';
 import { benches as throttle } from './throttle';
 
-export const benches: Bench[] = [...throttle, ...lab, ...tdc];
+export const benches: Bench[] = [...throttle, ...lab, ...serial, ...tdc];
