@@ -65,8 +65,8 @@ function applyPendingTick(): void {
 /**
  * Routes one batch. Ticks only replace the pending tick, applied at an animation frame at most
  * every APPLY_EVERY_MS, so a slow render never builds a backlog of stale ticks (the clock shown
- * stays current). A batch
- * carrying replies applies its tick first, so a reply's handler sees the state after it.
+ * stays current). A batch carrying replies applies its tick first, so a reply's handler sees
+ * the state after it.
  */
 function receive(batch: FromWorker): void {
   let replies = false;
