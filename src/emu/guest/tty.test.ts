@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLatin1, encodeLatin1, formatOf, rawTermios, type Termios, Tty, type TtyDriver } from './tty';
+import {
+  decodeLatin1,
+  encodeLatin1,
+  formatOf,
+  rawTermios,
+  type Termios,
+  TTY_OUTPUT_MAX,
+  Tty,
+  type TtyDriver,
+} from './tty';
 
 /** A driver that takes bytes into a small ring; tests drain it by hand. */
 class FakeDriver implements TtyDriver {
@@ -155,5 +164,17 @@ describe('tty line discipline', () => {
     expect(other.snapshot()).toEqual(snap);
     expect(() => other.restore({ ...snap, line: [999] })).toThrow();
     expect(other.snapshot()).toEqual(snap);
+  });
+});
+
+describe('tty output limit', () => {
+  it('drops and counts output beyond TTY_OUTPUT_MAX while the driver is stalled', () => {
+    const drv = new FakeDriver();
+    drv.room = 0;
+    const tty = new Tty('ttyY', drv);
+    tty.open();
+    tty.write(new Array(TTY_OUTPUT_MAX + 10).fill(0x41));
+    expect(tty.pendingOutput).toBe(TTY_OUTPUT_MAX);
+    expect(tty.droppedBytes).toBe(10);
   });
 });

@@ -75,6 +75,7 @@ export interface TtySnapshot {
   termios: Termios;
   openCount: number;
   closing: boolean;
+  droppedBytes: number;
   line: number[];
   out: number[];
   pendingTermios: Termios | null;
@@ -87,13 +88,21 @@ const DEL = 0x7f;
 const BS = 0x08;
 const ETX = 0x03;
 const LINE_MAX = 4095;
+/**
+ * Output a tty holds beyond the driver's ring. A real writer would block here; our programs
+ * cannot, so past this much the tty drops output and counts it (as N_TTY drops input when a
+ * blocked reader lets its buffer fill).
+ */
+export const TTY_OUTPUT_MAX = 65536;
 
 export class Tty {
   termios: Termios = { ...DEFAULT_TERMIOS };
   private openCount = 0;
   private closing = false;
   private line: number[] = [];
-  private readonly out = new ByteQueue();
+  private readonly out = new ByteQueue(TTY_OUTPUT_MAX);
+  /** Output bytes dropped because the queue was full. */
+  droppedBytes = 0;
   private readonly readers: TtyReader[] = [];
   private readonly scratch: number[] = [];
   /** A TCSADRAIN change waiting for the output written before it to leave the wire. */
@@ -168,13 +177,19 @@ export class Tty {
   /** Output, with OPOST/ONLCR processing. Returns the count of bytes accepted (all of them). */
   write(data: string | ArrayLike<number>): number {
     const bytes = typeof data === 'string' ? encodeLatin1(data) : data;
+    const before = this.out.length;
+    let wanted = bytes.length;
     if (this.termios.onlcr) {
       for (let i = 0; i < bytes.length; i++) {
         const b = bytes[i];
-        if (b === NL) this.out.pushByte(CR);
+        if (b === NL) {
+          wanted++;
+          this.out.pushByte(CR);
+        }
         this.out.pushByte(b);
       }
     } else this.out.push(bytes);
+    this.droppedBytes += wanted - (this.out.length - before);
     this.flush();
     return bytes.length;
   }
@@ -266,6 +281,7 @@ export class Tty {
       termios: { ...this.termios },
       openCount: this.openCount,
       closing: this.closing,
+      droppedBytes: this.droppedBytes,
       line: [...this.line],
       out: this.out.toArray(),
       pendingTermios: this.pendingTermios ? { ...this.pendingTermios } : null,
@@ -280,12 +296,14 @@ export class Tty {
       !Number.isInteger(s.openCount) ||
       s.openCount < 0 ||
       !isByteArray(s.line) ||
-      !isByteArray(s.out)
+      !isByteArray(s.out) ||
+      s.out.length > TTY_OUTPUT_MAX
     )
       throw new Error(`tty ${this.name} snapshot: bad data`);
     this.termios = { ...s.termios };
     this.openCount = s.openCount;
     this.closing = Boolean(s.closing);
+    this.droppedBytes = Number.isInteger(s.droppedBytes) ? s.droppedBytes : 0;
     this.line = [...s.line];
     this.out.load(s.out);
     this.pendingTermios = s.pendingTermios ? { ...s.pendingTermios } : null;
