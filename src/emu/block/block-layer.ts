@@ -502,8 +502,14 @@ export class BlockLayer implements Subsystem {
       BlockStats.validate(d.stats);
       if (workloadError(d.workload as unknown as Record<string, unknown>))
         throw new Error('block snapshot: bad workload');
-      if (d.rng?.v !== 1 || !Array.isArray(d.rng.s) || d.rng.s.length !== 4)
+      if (
+        d.rng?.v !== 1 ||
+        !Array.isArray(d.rng.s) ||
+        d.rng.s.length !== 4 ||
+        !d.rng.s.every(Number.isInteger)
+      ) {
         throw new Error('block snapshot: bad rng');
+      }
       if (
         !Number.isInteger(d.outstanding) ||
         typeof d.nextIssueNs !== 'number' ||
@@ -512,11 +518,12 @@ export class BlockLayer implements Subsystem {
         throw new Error('block snapshot: bad drive state');
       }
     }
+    const slotCount = new RateMeter().snapshot().slots.length;
     for (const ms of Object.values(s.meters ?? {})) {
       if (
         !Array.isArray(ms) ||
         ms.length !== METER_KEYS.length ||
-        ms.some((m) => m?.v !== 1 || !Array.isArray(m.slots))
+        ms.some((m) => m?.v !== 1 || !Array.isArray(m.slots) || m.slots.length !== slotCount)
       ) {
         throw new Error('block snapshot: bad meters');
       }

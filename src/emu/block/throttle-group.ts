@@ -420,8 +420,13 @@ export class ThrottleGroups {
     for (const m of s.members) {
       if (!this.members.has(m.id)) throw new Error(`throttle groups snapshot: unknown member ${m.id}`);
       if (m.group !== null && !names.has(m.group)) throw new Error('throttle groups snapshot: unknown group');
-      if (!Array.isArray(m.queues) || m.queues.length !== 2)
+      if (!Array.isArray(m.queues) || m.queues.length !== 2 || !m.queues.every(Array.isArray)) {
         throw new Error('throttle groups snapshot: bad queues');
+      }
+      const pairs = [m.pending, m.timerIds, m.timerDeadlinesNs];
+      if (!pairs.every((p) => Array.isArray(p) && p.length === 2 && p.every(Number.isInteger))) {
+        throw new Error('throttle groups snapshot: bad member counters');
+      }
     }
     this.groups.clear();
     this.woken.length = 0;
