@@ -11,6 +11,7 @@
 import type { Platform } from '../bus/types';
 import { ByteQueue, isByteArray } from './byte-queue';
 import type { GuestKernel } from './kernel';
+import { applyOrRollBack } from './rollback';
 import type { IpackDevice, IpackDriver } from './tpci200-driver';
 import { type Termios, Tty, type TtyDriver } from './tty';
 
@@ -366,14 +367,11 @@ export class IpoctalBoard {
   restore(s: { v: 1; irqCount: number; channels: IpoctalChannelSnapshot[] }): void {
     if (s?.v !== 1 || !Array.isArray(s.channels) || s.channels.length !== this.channels.length)
       throw new Error('ipoctal board snapshot: bad data');
-    // Validate every channel before changing any.
     const saved = this.channels.map((c) => c.snapshot());
-    try {
-      for (const [i, cs] of s.channels.entries()) this.channels[i].restore(cs);
-    } catch (e) {
-      for (const [i, cs] of saved.entries()) this.channels[i].restore(cs);
-      throw e;
-    }
+    const apply = (list: IpoctalChannelSnapshot[]) => {
+      for (const [i, cs] of list.entries()) this.channels[i].restore(cs);
+    };
+    applyOrRollBack(saved, s.channels, apply);
     this.irqCount = s.irqCount;
   }
 }

@@ -9,6 +9,7 @@ import { ClosedProgram } from './programs/closed';
 import { EchoProgram } from './programs/echo';
 import { type GuestProgram, type PortInfo, PROGRAM_NAMES, type ProgramName } from './programs/program';
 import { ShellProgram } from './programs/shell';
+import { applyOrRollBack } from './rollback';
 import { Tpci200Driver, type Tpci200Snapshot } from './tpci200-driver';
 import { formatOf, type Tty, type TtySnapshot } from './tty';
 
@@ -134,13 +135,7 @@ export class SerialGuest {
       !s.programs.every((p) => PROGRAM_NAMES.includes(p?.name))
     )
       throw new Error('serial guest snapshot: bad data');
-    const backup = this.snapshot();
-    try {
-      this.apply(s);
-    } catch (e) {
-      this.apply(backup);
-      throw e;
-    }
+    applyOrRollBack(this.snapshot(), s, (x) => this.apply(x));
   }
 
   private apply(s: SerialGuestSnapshot): void {

@@ -18,6 +18,7 @@ import type { TraceRing } from '../core/trace';
 import { createIpOctalRack, type IpOctalChannel, type IpOctalRack } from '../devices/ipoctal232';
 import { type FrameFormat, type RxCondition, sampleFrame } from '../devices/serial-backend';
 import type { PortInfo, ProgramName } from '../guest/programs/program';
+import { applyOrRollBack } from '../guest/rollback';
 import { DEFAULT_PROGRAMS, SERIAL_PORTS, SerialGuest, type SerialGuestSnapshot } from '../guest/serial-guest';
 import type { Subsystem } from '../subsystem';
 import { type HostSettings, settingsToFrame, utf8Encode } from './host-settings';
@@ -290,13 +291,7 @@ export class SerialRack implements Subsystem {
       !snap.hosts.every((h) => typeof h?.output === 'string' && Array.isArray(h.drain))
     )
       throw new Error('serial rack snapshot: bad data');
-    const backup = this.snapshot();
-    try {
-      this.apply(snap);
-    } catch (e) {
-      this.apply(backup);
-      throw e;
-    }
+    applyOrRollBack(this.snapshot(), snap, (x) => this.apply(x));
   }
 
   private apply(s: SerialRackSnapshot): void {
