@@ -10,12 +10,15 @@
 //   + the EIC source of channel 1 is enabled when the channel is enabled (§5(c) 7 comes after (b));
 //   + before SWITCH the driver reads CUR_BASE back (scenario D9);
 //   + buffer A is re-armed after its DMA succeeded, not before (the safer order of §5(d)).
-//   − no EEPROM/FRU read over I2C (§5(a) 14): calibration comes from the driver options.
+//   + §5(a) 14 at register level: the OpenCores I2C protocol (prescale, enable, START + address,
+//     16-bit EEPROM address, repeated START, byte reads with TIP polls); the calibration block is
+//     not read because this example runs with zero offsets given to the driver.
 import { describe, expect, it } from 'vitest';
 import { createPlatformRig } from '../src/emu/bus/platform';
 import type { AccessWidth, Platform } from '../src/emu/bus/types';
 import { Rng } from '../src/emu/core/rng';
 import { Scheduler } from '../src/emu/core/scheduler';
+import { buildFru } from '../src/emu/devices/spec/fmc-eeprom';
 import { SpecCarrier } from '../src/emu/devices/spec/spec';
 import { TdcDriver } from '../src/emu/guest/tdc/tdc-driver';
 
@@ -97,6 +100,27 @@ function compare(actual: Access[], expected: Expected[]): void {
   }
 }
 
+const fru = buildFru();
+
+/** A random read of the 24C64 at I2C 0x50 through the OpenCores master at BAR0+0x80. */
+function i2cRead(addr: number, n: number): Expected[] {
+  const byte = (tx: number, cr: number): Expected[] => [
+    ['W', 'B0', 0x8c, tx],
+    ['W', 'B0', 0x90, cr],
+    ['R', 'B0', 0x90], // SR: TIP clear, RXACK 0
+  ];
+  const e: Expected[] = [
+    ...byte(0xa0, 0x90),
+    ...byte(addr >> 8, 0x10),
+    ...byte(addr & 0xff, 0x10),
+    ...byte(0xa1, 0x90),
+  ];
+  for (let i = 0; i < n; i++) {
+    e.push(['W', 'B0', 0x90, i === n - 1 ? 0x68 : 0x20], ['R', 'B0', 0x90], ['R', 'B0', 0x8c]);
+  }
+  return e;
+}
+
 /** §5(a) detection, §2.4 ACAM init, §5(c) one-time setup, written from the spec. */
 function expectedProbe(pllPolls: number): Expected[] {
   const e: Expected[] = [
@@ -124,6 +148,14 @@ function expectedProbe(pllPolls: number): Expected[] {
     ['R', 'B0', 0x20000, 0x5344422d], // (a)11 SDB magic
     ['R', 'B0', 0x220ac, 0x1], // (a)12 core status: DMA
     ['R', 'B0', 0x2208c, 0xc000ffee], // (a)13 test pattern
+    // (a)14 FRU over I2C: enable at 100 kHz, header (8 bytes), board area length, board area
+    ['W', 'B0', 0x88, 0],
+    ['W', 'B0', 0x80, 124],
+    ['W', 'B0', 0x84, 0],
+    ['W', 'B0', 0x88, 0x80],
+    ...i2cRead(0, 8),
+    ...i2cRead(8, 2),
+    ...i2cRead(8, fru[9] * 8),
     // (a)15 / §2.4 ACAM init
     ['W', 'B0', 0x220fc, 0x100], // RESET_ACAM
     ['W', 'B0', 0x22000, 0x01f0fc81],
@@ -281,6 +313,7 @@ describe('minimal driver conversation (tdc.md §5)', () => {
     const seen: { seconds: number; ps: number }[] = [];
     const driver = new TdcDriver(platform, sched, {
       startUtcSeconds: 1234,
+      calibration: { zeroOffsetPs: [0, 0, 0, 0, 0], wrOffsetPs: 0 },
       onTimestamps: (_ch, s, ps, n) => {
         for (let i = 0; i < n; i++) seen.push({ seconds: s[i], ps: ps[i] });
       },

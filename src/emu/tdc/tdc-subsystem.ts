@@ -312,6 +312,9 @@ export class TdcSubsystem implements Subsystem {
       local_bus_errors: s.localBusErrors,
       dma_busy: s.dmaBusy,
       queued_transfers: s.queuedTransfers,
+      calibration_source: s.calibrationSource,
+      zero_offsets_ps: s.calibration.zeroOffsetPs,
+      wr_offset_ps: s.calibration.wrOffsetPs,
       dmesg: [...this.driver.dmesg()],
     };
   }

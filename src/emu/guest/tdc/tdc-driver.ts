@@ -17,6 +17,7 @@
 // over I2C (calibration comes from options), White Rabbit, FIFO builds, raw mode.
 import type { AccessWidth, Platform } from '../../bus/types';
 import type { EventId, Scheduler } from '../../core/scheduler';
+import { DEFAULT_CALIBRATION, EepromError, FmcEepromReader } from './fmc-eeprom-reader';
 import * as M from './spec-tdc-map';
 import { decodeRecords, offsetToWords, RECORD_BYTES } from './tdc-record';
 
@@ -46,6 +47,7 @@ export interface TdcDriverOptions {
   switchPollLimitNs?: number;
   /** Seconds loaded into the time base at probe. Default 0. */
   startUtcSeconds?: number;
+  /** Calibration to use instead of the EEPROM's block at 0x100 (the FRU is still checked). */
   calibration?: TdcCalibration;
   /** PCI device number to bind; default: the first SPEC found on bus 0. */
   pciDevice?: number;
@@ -150,6 +152,9 @@ interface DriverCore {
   spuriousDmaIrqs: number;
   unexpectedIrqs: number;
   interrupts: number;
+  calibration: TdcCalibration;
+  /** Where the calibration came from: the EEPROM, the driver options, defaults or zeros (B3). */
+  calibrationSource: 'eeprom' | 'options' | 'defaults' | 'zeros';
 }
 
 export interface TdcDriverSnapshot {
@@ -216,7 +221,9 @@ export class TdcDriver {
   private channels: ChannelState[];
   private log: string[] = [];
   private readonly owner: number;
-  private readonly opts: Required<Omit<TdcDriverOptions, 'onTimestamps' | 'onLog' | 'pciDevice' | 'mode'>>;
+  private readonly opts: Required<
+    Omit<TdcDriverOptions, 'onTimestamps' | 'onLog' | 'pciDevice' | 'mode' | 'calibration'>
+  >;
   private readonly stagingRecords: number;
   private outSeconds: Float64Array;
   private outPs: Float64Array;
@@ -239,7 +246,6 @@ export class TdcDriver {
       dmaRetries: options.dmaRetries ?? 2,
       switchPollLimitNs: options.switchPollLimitNs ?? 1 * MS,
       startUtcSeconds: options.startUtcSeconds ?? 0,
-      calibration: options.calibration ?? { zeroOffsetPs: [0, 0, 0, 0, 0], wrOffsetPs: 0 },
     };
     this.stagingRecords = Math.max(1, Math.floor(this.opts.stagingBytes / RECORD_BYTES));
     this.outSeconds = new Float64Array(this.stagingRecords);
@@ -273,6 +279,8 @@ export class TdcDriver {
       spuriousDmaIrqs: 0,
       unexpectedIrqs: 0,
       interrupts: 0,
+      calibration: { zeroOffsetPs: [0, 0, 0, 0, 0], wrOffsetPs: 0 },
+      calibrationSource: 'zeros',
     };
   }
 
@@ -369,6 +377,8 @@ export class TdcDriver {
     unexpectedIrqs: number;
     dmaBusy: boolean;
     queuedTransfers: number;
+    calibrationSource: DriverCore['calibrationSource'];
+    calibration: TdcCalibration;
   } {
     const c = this.core;
     return {
@@ -381,6 +391,8 @@ export class TdcDriver {
       unexpectedIrqs: c.unexpectedIrqs,
       dmaBusy: c.inFlight,
       queuedTransfers: c.queue.length,
+      calibrationSource: c.calibrationSource,
+      calibration: { zeroOffsetPs: [...c.calibration.zeroOffsetPs], wrOffsetPs: c.calibration.wrOffsetPs },
     };
   }
 
@@ -503,8 +515,53 @@ export class TdcDriver {
       throw new ProbeError('TDC core without DMA readout');
     if (this.r0(M.CORE.TEST_PATTERN) !== M.TEST_PATTERN_VALUE)
       throw new ProbeError('TDC test pattern mismatch');
+    this.readEeprom();
     this.w0(M.CORE.CTRL, M.CTRL_CMD.RESET_ACAM);
     return { next: ACAM_WAIT_NS };
+  }
+
+  /** §5(a) 14: FRU product name (B2), then the calibration block (B3). */
+  private readEeprom(): void {
+    const eeprom = new FmcEepromReader(
+      (off) => this.r0(off),
+      (off, v) => this.w0(off, v),
+    );
+    eeprom.enable();
+    try {
+      eeprom.checkFru();
+    } catch (e) {
+      if (e instanceof EepromError) throw new ProbeError(e.message);
+      throw e;
+    }
+    const core = this.core;
+    if (this.options.calibration) {
+      core.calibration = {
+        zeroOffsetPs: [...this.options.calibration.zeroOffsetPs],
+        wrOffsetPs: this.options.calibration.wrOffsetPs,
+      };
+      core.calibrationSource = 'options';
+      return;
+    }
+    try {
+      const cal = eeprom.readCalibration();
+      core.calibration = { zeroOffsetPs: cal.zeroOffsetPs, wrOffsetPs: cal.wrOffsetPs };
+      core.calibrationSource = 'eeprom';
+    } catch (e) {
+      if (!(e instanceof EepromError)) throw e;
+      if (core.mode === 'fmc-tdc-v8') {
+        // The v8 driver copies the defaults into a buffer it never applies (§2.11).
+        this.printk(-1, `calibration unreadable (${e.message}), using default calibration`);
+        core.calibration = { zeroOffsetPs: [0, 0, 0, 0, 0], wrOffsetPs: 0 };
+        core.calibrationSource = 'zeros';
+      } else {
+        this.printk(-1, `calibration unreadable (${e.message}): using the default calibration`);
+        core.calibration = {
+          zeroOffsetPs: [...DEFAULT_CALIBRATION.zeroOffsetPs],
+          wrOffsetPs: DEFAULT_CALIBRATION.wrOffsetPs,
+        };
+        core.calibrationSource = 'defaults';
+      }
+    }
   }
 
   private acamLoad(): { next: number } {
@@ -605,7 +662,7 @@ export class TdcDriver {
   }
 
   private writeOffset(ch: number): void {
-    const cal = this.opts.calibration;
+    const cal = this.core.calibration;
     const total = (cal.zeroOffsetPs[ch] ?? 0) - cal.wrOffsetPs + this.channels[ch].offsetPs;
     const w = offsetToWords(total);
     this.w0(M.tsOffset1(ch), w.seconds);
