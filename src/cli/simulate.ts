@@ -136,8 +136,24 @@ export function simulateTable(r: SimulateResult): string[] {
       ]),
     ]),
   );
-  if (r.serial.length > 0) lines.push('', `serial: ${JSON.stringify(r.serial)}`);
-  if (r.tdc.length > 0) lines.push('', `tdc: ${JSON.stringify(r.tdc)}`);
+  const serial = r.serial as Record<string, unknown>[];
+  if (serial.length > 0) {
+    const cols = ['port', 'device', 'baud', 'format', 'tx', 'rx', 'framing', 'parity', 'break', 'overrun'];
+    lines.push('', ...pad([cols, ...serial.map((p) => cols.map((c) => String(p[c] ?? '')))]));
+  }
+  const tdc = r.tdc as Record<string, unknown>[];
+  if (tdc.length > 0) {
+    const cols = [
+      'channel',
+      'enabled',
+      'timestamps',
+      'dropped',
+      'sequence_gaps',
+      'dma_errors',
+      'dma_recoveries',
+    ];
+    lines.push('', ...pad([cols, ...tdc.map((ch) => cols.map((c) => String(ch[c] ?? '')))]));
+  }
   return lines;
 }
 

@@ -194,6 +194,16 @@ describe('Machine', () => {
     ]);
   });
 
+  it('builds again from its own labConfig()', () => {
+    const a = Machine.create({ lab: BURST_LAB });
+    a.qmp({ execute: 'x-workload-set', arguments: { device: 'hd2', rw: 'none' } });
+    const lab = a.labConfig();
+    expect(lab.drives[1].workload).toBeNull();
+    const b = Machine.create({ lab });
+    expect(b.labConfig()).toEqual(lab);
+    expect(b.qmp({ execute: 'query-block' })).toEqual(a.qmp({ execute: 'query-block' }));
+  });
+
   it('fails to build with messages naming the bad input', () => {
     expect(() => Machine.create({ lab: { drives: [{ name: 'a', throttle: { iops: -1 } }] } })).toThrow(
       'drives[0].throttle.iops: expected a non-negative integer',

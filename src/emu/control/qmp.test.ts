@@ -52,6 +52,16 @@ describe('QmpDispatcher', () => {
     expect(d.execute(input)).toMatchObject({ error: { class: cls, desc } });
   });
 
+  it('rejects arguments the standard commands do not take', () => {
+    const { d } = rig();
+    expect(d.execute({ execute: 'query-version', arguments: { x: 1 } })).toMatchObject({
+      error: { class: 'GenericError', desc: "Parameter 'x' is unexpected" },
+    });
+    expect(d.execute({ execute: 'qmp_capabilities', arguments: { enable: ['oob'] } })).toEqual({
+      return: {},
+    });
+  });
+
   it('echoes the id on success and on error', () => {
     const { d } = rig();
     expect(d.execute({ execute: 'x-set', arguments: { value: 3 }, id: 'a' })).toEqual({

@@ -14,14 +14,30 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** QEMU's check for members a command does not declare. */
+function noArgsBut(args: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(args)) {
+    if (!allowed.includes(key)) throw new QmpError('GenericError', `Parameter '${key}' is unexpected`);
+  }
+}
+
 export class QmpDispatcher {
   private readonly handlers = new Map<string, QmpHandler>();
 
   constructor() {
     this.register({
-      qmp_capabilities: () => ({}),
-      'query-version': () => ({ qemu: { ...QEMU_VERSION }, package: PACKAGE_NAME }),
-      'query-commands': () => [...this.handlers.keys()].map((name) => ({ name })),
+      qmp_capabilities: (args) => {
+        noArgsBut(args, ['enable']);
+        return {};
+      },
+      'query-version': (args) => {
+        noArgsBut(args, []);
+        return { qemu: { ...QEMU_VERSION }, package: PACKAGE_NAME };
+      },
+      'query-commands': (args) => {
+        noArgsBut(args, []);
+        return [...this.handlers.keys()].map((name) => ({ name }));
+      },
     });
   }
 
