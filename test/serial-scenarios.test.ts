@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { validateScenario } from '../src/cli/scenario';
 import { ScenarioRun } from '../src/cli/scenario-runner';
 import { Machine } from '../src/emu/machine';
-import { createSerialRack } from '../src/emu/serial/serial-rack';
+import { createSerialRack, type SerialRack } from '../src/emu/serial/serial-rack';
 
 const DIR = 'scenarios/serial';
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
@@ -40,5 +40,23 @@ describe('serial scenarios', () => {
       .map((r) => `step ${r.step + 1}: ${r.title} (${r.detail})`);
     expect(failed).toEqual([]);
     expect(results.length).toBeGreaterThan(3);
+  });
+});
+
+describe('serial rack in the default-lab Machine', () => {
+  it('a Machine restored in the middle of a shell answer continues bit for bit', () => {
+    const a = Machine.create({ lab: 'default', seed: 1 });
+    a.run(20e6);
+    a.qmp({ execute: 'x-serial-write', arguments: { port: 0, data: 'help\r' } });
+    a.run(15e6);
+    const snap = JSON.parse(JSON.stringify(a.snapshot()));
+    a.run(300e6);
+    const b = Machine.create({ lab: 'default', seed: 1 });
+    b.restore(snap);
+    b.run(300e6);
+    const serial = (m: Machine) => m.getSubsystem<SerialRack>('serial');
+    expect(serial(a)?.hostOutput(0)).toContain('stty [-F dev]');
+    expect(serial(b)?.hostOutput(0)).toBe(serial(a)?.hostOutput(0));
+    expect(b.stateHash()).toBe(a.stateHash());
   });
 });
