@@ -18,8 +18,24 @@ const HOST_FORMATS = ['8N1', '8E1', '8O1', '8N2', '7E1', '7O1', '7N1'];
 
 type Run = (action: Promise<string | undefined>) => void;
 
+/** How long a control shows the value just chosen while the machine's report catches up. */
+const OPTIMISTIC_MS = 1500;
+
+/** The machine's value, or the one just chosen until the machine reports back. */
+function useChosen<T>(reported: T): [T, (v: T) => void] {
+  const [chosen, setChosen] = useState<{ value: T; atMs: number } | null>(null);
+  const fresh = chosen !== null && performance.now() - chosen.atMs < OPTIMISTIC_MS;
+  return [
+    fresh ? (chosen as { value: T }).value : reported,
+    (value) => setChosen({ value, atMs: performance.now() }),
+  ];
+}
+
 export function PortControls({ status, run }: { status: SerialPortStatus; run: Run }) {
   const port = status.port;
+  const [program, setProgram] = useChosen(status.program);
+  const [peer, setPeer] = useChosen(status.peer === null ? '' : String(status.peer));
+  const [unpaced, setUnpaced] = useChosen(status.unpaced);
   return (
     <div className="serial-controls">
       <div className="serial-row">
@@ -27,8 +43,11 @@ export function PortControls({ status, run }: { status: SerialPortStatus; run: R
           program{' '}
           <select
             aria-label={`port ${port} program`}
-            value={status.program}
-            onChange={(e) => run(serialProgram(port, e.target.value))}
+            value={program}
+            onChange={(e) => {
+              setProgram(e.target.value);
+              run(serialProgram(port, e.target.value));
+            }}
           >
             {PROGRAMS.map((p) => (
               <option key={p} value={p}>
@@ -41,8 +60,11 @@ export function PortControls({ status, run }: { status: SerialPortStatus; run: R
           cable{' '}
           <select
             aria-label={`port ${port} connect`}
-            value={status.peer === null ? '' : String(status.peer)}
-            onChange={(e) => run(serialConnect(port, e.target.value === '' ? null : Number(e.target.value)))}
+            value={peer}
+            onChange={(e) => {
+              setPeer(e.target.value);
+              run(serialConnect(port, e.target.value === '' ? null : Number(e.target.value)));
+            }}
           >
             <option value="">none</option>
             {Array.from({ length: SERIAL_PORT_COUNT }, (_, p) => p)
@@ -58,8 +80,11 @@ export function PortControls({ status, run }: { status: SerialPortStatus; run: R
           <input
             type="checkbox"
             aria-label={`port ${port} unpaced`}
-            checked={status.unpaced}
-            onChange={(e) => run(serialHost(port, { unpaced: e.target.checked }))}
+            checked={unpaced}
+            onChange={(e) => {
+              setUnpaced(e.target.checked);
+              run(serialHost(port, { unpaced: e.target.checked }));
+            }}
           />
           unpaced
         </label>
