@@ -115,6 +115,8 @@ interface ChannelState {
   resyncs: number;
   switchStalls: number;
   spuriousIrqs: number;
+  /** The "enable termination" hint was logged (scenario P8). */
+  terminationHinted: boolean;
 }
 
 interface Transfer {
@@ -211,6 +213,7 @@ function newChannel(): ChannelState {
     resyncs: 0,
     switchStalls: 0,
     spuriousIrqs: 0,
+    terminationHinted: false,
   };
 }
 
@@ -989,7 +992,17 @@ export class TdcDriver {
     const c = this.channels[ch];
     const bytes = this.platform.ram.readBytes(this.core.stagingAddr, n * RECORD_BYTES);
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 4);
+    const duplicatesBefore = c.duplicates;
     const out = decodeRecords(words, n, ch, c, this.core.mode === 'correct', this.outSeconds, this.outPs);
+    if (
+      c.duplicates > duplicatesBefore &&
+      !c.termination &&
+      !c.terminationHinted &&
+      this.core.mode === 'correct'
+    ) {
+      c.terminationHinted = true;
+      this.printk(ch, 'duplicate timestamps on an unterminated input: enable 50 Ohm termination?');
+    }
     c.timestamps += out;
     if (out > 0) {
       c.lastSeconds = this.outSeconds[out - 1];
