@@ -81,7 +81,7 @@ describe('serial rack: shell on port 0', () => {
   });
 
   it('writes through another port with > redirection', () => {
-    const { rack, shell, waitFor } = rig();
+    const { shell, waitFor } = rig();
     shell('echo hi there > /dev/ipoctal.0.0.6');
     waitFor(6, 'hi there\n');
     expect(shell('echo x > /dev/nothing')).toContain("sh: can't create /dev/nothing: No such device");
@@ -191,7 +191,7 @@ describe('serial rack: echo ports and errors', () => {
 
 describe('serial rack: null-modem cable', () => {
   it('carries bytes from port 6 into port 7 and back', () => {
-    const { rack, shell, waitFor, port, qmp } = rig();
+    const { shell, waitFor, port, qmp } = rig();
     qmp('x-serial-connect', { port: 6, peer: 7 });
     qmp('x-serial-program', { port: 7, program: 'shell' });
     qmp('x-serial-program', { port: 6, program: 'closed' });
