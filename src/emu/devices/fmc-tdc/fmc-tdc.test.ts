@@ -174,3 +174,22 @@ describe('FMC TDC data path (§2.8, §2.10, §3.1)', () => {
     expect(trace.since(0).filter((r) => r.kind === 'unimp')).toHaveLength(2);
   });
 });
+
+describe('FMC TDC counters for the UI (§7)', () => {
+  it('sums each stage: edges in, filtered, stored', () => {
+    // (Without the 1 µs gap the glitch's rising edge falls within 5.5 ns of the falling edge, is lost
+    // in the ACAM, and its falling edge re-emits the pulse: the P7 → P6a pattern.)
+    const { sched, tdc, enableChannel, pulse } = rig();
+    enableChannel(4);
+    pulse(4, 200);
+    sched.runFor(1000);
+    pulse(4, 30);
+    expect(tdc.counters(4)).toMatchObject({
+      edges: 4,
+      filtered: 1,
+      timestamps: 1,
+      stored: 1,
+      droppedNoBuffer: 0,
+    });
+  });
+});

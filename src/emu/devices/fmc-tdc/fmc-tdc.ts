@@ -9,6 +9,9 @@
 // controllers. TDC+0x4000 (I2C, unused by the driver) and TDC+0x7000 (2018 DMA EIC) are RAZ/WI and
 // traced as unmodelled. ACAM commands (CTRL bits 2–8) are ignored while acquiring (§2.3, traced).
 // FAKE_TS injects rising timestamps that bypass the pulse-width filter ([X] §2.3).
+// Not modelled: edges are time-tagged whether or not the ACAM PLL has locked (a guest that skips
+// the ACAM init still gets timestamps); the FIFO readout of SVEC builds (FIFO registers RAZ);
+// DELTA registers (RAZ); the raw-record output (raw mode mutes the channel, as in v8).
 
 import { RegMap } from '../../core/regs';
 import type { Rng, RngSnapshot } from '../../core/rng';
@@ -48,9 +51,9 @@ import {
 } from '../../hw/spec-tdc-regs';
 import type { SparseDdr } from '../spec/ddr';
 import { ACAM_DEFAULT_OPTIONS, AcamGpx, type AcamOptions, type AcamSnapshot } from './acam';
-import { type DmaBufferSnapshot, TdcDmaBuffer } from './dma-buffer';
+import { type DmaBufferCounters, type DmaBufferSnapshot, TdcDmaBuffer } from './dma-buffer';
 import { type OnewireSnapshot, TdcOnewire } from './onewire';
-import { type ChannelSnapshot, type FilterOptions, TdcChannel } from './tdc-channel';
+import { type ChannelCounters, type ChannelSnapshot, type FilterOptions, TdcChannel } from './tdc-channel';
 import { TdcTimeBase, type TimeBaseSnapshot } from './time-base';
 
 export const TDC_CORE_MAP = new RegMap(TDC_CORE_REGS);
@@ -67,6 +70,8 @@ export interface FmcTdcOptions {
   switchDoneNs?: number;
   temperatureC?: number;
 }
+
+export type TdcChannelCounters = ChannelCounters & DmaBufferCounters;
 
 export interface FmcTdcState {
   startUtc: number;
@@ -182,6 +187,25 @@ export class FmcTdc {
 
   setPresent(on: boolean): void {
     this.s.present = on;
+  }
+
+  /** Model-side counters of one channel for the UI (§7): input, filter and buffer stages. */
+  counters(ch: number): TdcChannelCounters {
+    const c = this.channels[ch].counters;
+    const b = this.buffers[ch].state.counters;
+    return {
+      edges: c.edges,
+      lostInAcam: c.lostInAcam,
+      filtered: c.filtered,
+      duplicates: c.duplicates,
+      muted: c.muted,
+      timestamps: c.timestamps,
+      stored: b.stored,
+      droppedNoBuffer: b.droppedNoBuffer,
+      replacedWhileDisabled: b.replacedWhileDisabled,
+      autoSwitches: b.autoSwitches,
+      switches: b.switches,
+    };
   }
 
   isTerminated(ch: number): boolean {

@@ -144,7 +144,7 @@ export class TdcChannel {
   filter(rising: boolean, ts: TdcTimestamp): TdcTimestamp | null {
     const s = this.s;
     if (rising) {
-      s.rising = { ...ts };
+      s.rising = ts; // quantise() returns a fresh object: kept as is
       s.risingFlag = true;
       return null;
     }
@@ -166,7 +166,7 @@ export class TdcChannel {
       return null;
     }
     if (!flagged) s.counters.duplicates++;
-    return { ...r };
+    return r;
   }
 
   /** Offset added, sequence number assigned (before the buffer stage); null when muted (raw mode). */

@@ -49,30 +49,71 @@ export class SparseDdr {
   }
 
   read32(addr: number): number {
-    return (
-      (this.read8(addr) |
-        (this.read8(addr + 1) << 8) |
-        (this.read8(addr + 2) << 16) |
-        (this.read8(addr + 3) << 24)) >>>
-      0
-    );
+    const a = (addr >>> 0) & this.mask;
+    const off = a & (PAGE_BYTES - 1);
+    if (off > PAGE_BYTES - 4) {
+      return (
+        (this.read8(a) | (this.read8(a + 1) << 8) | (this.read8(a + 2) << 16) | (this.read8(a + 3) << 24)) >>>
+        0
+      );
+    }
+    const page = this.pages.get(a >>> PAGE_BITS);
+    if (!page) return 0;
+    return (page[off] | (page[off + 1] << 8) | (page[off + 2] << 16) | (page[off + 3] << 24)) >>> 0;
   }
 
   write32(addr: number, value: number): void {
-    this.write8(addr, value);
-    this.write8(addr + 1, value >>> 8);
-    this.write8(addr + 2, value >>> 16);
-    this.write8(addr + 3, value >>> 24);
+    const a = (addr >>> 0) & this.mask;
+    const off = a & (PAGE_BYTES - 1);
+    const page = off <= PAGE_BYTES - 4 ? this.pageFor(a, value !== 0) : undefined;
+    if (!page) {
+      if (off > PAGE_BYTES - 4) for (let i = 0; i < 4; i++) this.write8(a + i, value >>> (8 * i));
+      return;
+    }
+    page[off] = value & 0xff;
+    page[off + 1] = (value >>> 8) & 0xff;
+    page[off + 2] = (value >>> 16) & 0xff;
+    page[off + 3] = (value >>> 24) & 0xff;
+  }
+
+  /** The page holding a (masked) address; allocated when create is true. */
+  private pageFor(a: number, create: boolean): Uint8Array | undefined {
+    let page = this.pages.get(a >>> PAGE_BITS);
+    if (!page && create) {
+      page = new Uint8Array(PAGE_BYTES);
+      this.pages.set(a >>> PAGE_BITS, page);
+    }
+    return page;
   }
 
   readBytes(addr: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) out[i] = this.read8(addr + i);
+    let done = 0;
+    while (done < length) {
+      const a = ((addr >>> 0) + done) & this.mask;
+      const off = a & (PAGE_BYTES - 1);
+      const n = Math.min(length - done, PAGE_BYTES - off);
+      const page = this.pages.get(a >>> PAGE_BITS);
+      if (page) out.set(page.subarray(off, off + n), done);
+      done += n;
+    }
     return out;
   }
 
   writeBytes(addr: number, data: Uint8Array): void {
-    for (let i = 0; i < data.length; i++) this.write8(addr + i, data[i]);
+    let done = 0;
+    while (done < data.length) {
+      const a = ((addr >>> 0) + done) & this.mask;
+      const off = a & (PAGE_BYTES - 1);
+      const n = Math.min(data.length - done, PAGE_BYTES - off);
+      const chunk = data.subarray(done, done + n);
+      const page = this.pageFor(
+        a,
+        chunk.some((b) => b !== 0),
+      );
+      if (page) page.set(chunk, off);
+      done += n;
+    }
   }
 
   clear(): void {
