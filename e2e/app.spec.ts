@@ -184,3 +184,17 @@ test('the QMP console runs commands with history, and the lab exports as QEMU ar
     /<total_iops_sec>6000/,
   );
 });
+
+test('a saved state can be restored: the clock goes back to it', async ({ page }) => {
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const savedAt = await virtualS(page);
+  await page.getByRole('button', { name: 'Save state' }).click();
+  await expect(page.getByRole('button', { name: 'Restore state' })).toBeEnabled();
+  await page.getByRole('button', { name: 'step 10 ms' }).click();
+  await page.getByRole('combobox', { name: 'step size' }).selectOption({ label: '1 s' });
+  await page.getByRole('button', { name: 'step 1 s' }).click();
+  await expect.poll(() => virtualS(page)).toBeCloseTo(savedAt + 1.01, 6);
+  await page.getByRole('button', { name: 'Restore state' }).click();
+  await expect.poll(() => virtualS(page)).toBeCloseTo(savedAt, 6);
+  expect((await chartValues(page, 'foo', 'IOPS')).limit).toBe('limit 6000');
+});

@@ -2,6 +2,7 @@
 // store, and turns commands into messages. Panels call these functions; they never post directly.
 import type {
   FromWorker,
+  ItemOf,
   LabSpec,
   QmpCommand,
   QmpResponse,
@@ -24,6 +25,7 @@ const APPLY_EVERY_MS = 100;
 let nextId = 1;
 const pendingQmp = new Map<number, (r: QmpResponse) => void>();
 const pendingLoads: ((error: string | undefined) => void)[] = [];
+const pendingSnapshots = new Map<number, (item: ItemOf<'snapshot'> | ItemOf<'restored'>) => void>();
 
 function route(item: WorkerItem): void {
   const store = useLab.getState();
@@ -49,8 +51,12 @@ function route(item: WorkerItem): void {
       pendingLoads.shift()?.(item.message);
       break;
     case 'snapshot':
-    case 'restored':
+    case 'restored': {
+      const resolve = pendingSnapshots.get(item.id);
+      pendingSnapshots.delete(item.id);
+      resolve?.(item);
       break;
+    }
   }
 }
 
@@ -131,3 +137,21 @@ export const setSpeed = (speed: Speed) => send({ kind: 'setSpeed', speed });
 export const pause = () => send({ kind: 'pause' });
 export const resume = () => send({ kind: 'resume' });
 export const step = (ns: number) => send({ kind: 'step', ns });
+
+/** The machine's whole state (DESIGN rule 7), to restore later in this lab. */
+export function requestSnapshot(): Promise<unknown> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    pendingSnapshots.set(id, (item) => resolve(item.kind === 'snapshot' ? item.snapshot : undefined));
+    send({ kind: 'requestSnapshot', id });
+  });
+}
+
+/** Restores a snapshot; resolves with the error message, or undefined when restored. */
+export function restoreSnapshot(snapshot: unknown): Promise<string | undefined> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    pendingSnapshots.set(id, (item) => resolve(item.kind === 'restored' ? item.error : 'unexpected reply'));
+    send({ kind: 'restoreSnapshot', id, snapshot });
+  });
+}

@@ -1,18 +1,15 @@
 // The header: virtual clock, speed control (×1, ×10, ×100, max), pause/resume and single step.
 import { useState } from 'react';
 import { SPEEDS, type Speed } from '../../worker/protocol';
+import { formatClock } from '../format';
 import { pause, resume, setSpeed, step } from '../lab-client';
 import { useLab } from '../store';
+import { SnapshotControls } from './snapshot-controls';
 
 const STEP_CHOICES_NS = [1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
 const speedLabel = (s: Speed) => (s === 'max' ? 'max' : `×${s}`);
 const stepLabel = (ns: number) => (ns >= 1e9 ? `${ns / 1e9} s` : `${ns / 1e6} ms`);
-
-/** Virtual seconds with milliseconds, e.g. "12.345 s". */
-export function formatClock(nowNs: number): string {
-  return `${(Math.floor(nowNs / 1e6) / 1e3).toFixed(3)} s`;
-}
 
 export function LabHeader() {
   const nowNs = useLab((s) => s.nowNs);
@@ -73,6 +70,7 @@ export function LabHeader() {
           </select>
         </label>
       </fieldset>
+      <SnapshotControls />
     </header>
   );
 }
