@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../core/scheduler';
 import { stateHash } from '../core/snapshot';
@@ -110,6 +111,42 @@ describe('throttle group round-robin (§10, §11)', () => {
     submit(a, WRITE);
     sched.runUntil(1e9);
     expect(released.map((r) => r.atNs / 1e6)).toEqual([0, 0, 100, 100]);
+  });
+});
+
+describe('throttle group properties', () => {
+  it('never dispatches more than limit × time + bucket allowance, whatever the members offer', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 5, max: 400 }),
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 5_000_000 }), fc.boolean()),
+          {
+            minLength: 1,
+            maxLength: 400,
+          },
+        ),
+        (iops, arrivals) => {
+          const { sched, engine, members, released } = rig({ iops });
+          const owner = sched.register('prop.arrival', (kind, arg) =>
+            engine.submit(members[arg], kind as 0 | 1, { id: 0, bytes: 4096 }),
+          );
+          let t = 0;
+          for (const [m, gap, write] of arrivals) {
+            t += gap;
+            sched.at(t, owner, write ? WRITE : READ, m, ARRIVAL_PRIORITY);
+          }
+          sched.runUntil(t + 10e9);
+          // Per window [0, x]: at most iops·x + bucket (iops/10) + one overflow request per direction.
+          for (let i = 0; i < released.length; i++) {
+            const x = released[i].atNs / 1e9;
+            expect(i + 1).toBeLessThanOrEqual(iops * x + iops / 10 + 2 + 1e-9);
+          }
+          expect(released).toHaveLength(arrivals.length);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 
