@@ -156,19 +156,18 @@ export class Machine {
   }
 
   /**
-   * Runs one QMP command. Never throws. A command that fails leaves the machine as it was: if a
-   * failing handler changed anything, the state from before the command is restored.
+   * Runs one QMP command. Never throws. A command that fails leaves the machine as it was: input
+   * errors are found before any handler runs, and every handler validates before it changes
+   * anything (QmpHandler's contract; a snapshot per command would cost too much to roll back).
    */
   qmp(cmd: unknown): QmpResponse {
-    const r = this.dispatcher.resolve(cmd);
-    if (!r.ok) return r.response;
-    if (r.name.startsWith('query-') || r.name.startsWith('x-query-'))
-      return runHandler(r.handler, r.args, r.id);
-    const args = this.deviceIdToDrive(r.name, r.args);
-    const before = this.snapshot();
-    const response = runHandler(r.handler, args, r.id);
-    if (isQmpError(response) && stateHash(this.snapshot()) !== stateHash(before)) this.restore(before);
-    return response;
+    try {
+      const r = this.dispatcher.resolve(cmd);
+      if (!r.ok) return r.response;
+      return runHandler(r.handler, this.deviceIdToDrive(r.name, r.args), r.id);
+    } catch (e) {
+      return { error: { class: 'GenericError', desc: e instanceof Error ? e.message : String(e) } };
+    }
   }
 
   /**
