@@ -189,6 +189,9 @@ describe('throttle-group objects and drives', () => {
     expect(qmpError(() => block.addThrottleGroupObject('t1', { 'x-iops-total-max': 5 })).desc).toBe(
       'bps_max/iops_max require corresponding bps/iops values',
     );
+    expect(qmpError(() => block.addThrottleGroupObject('t1', { 'x-speed': 5 })).desc).toBe(
+      "Property 'throttle-group.x-speed' not found",
+    );
     expect(block.qmpCommands()['x-query-throttle-groups']({})).toHaveLength(1);
   });
 

@@ -169,7 +169,7 @@ export class BlockLayer implements Subsystem {
     if (this.engine.group(id)) throw generic('A group with this name already exists');
     const known = new Set(nameSetKeys(OBJECT_NAME_SET));
     for (const [prop, value] of Object.entries(props)) {
-      if (!known.has(prop)) throw generic(`Property '${prop}' not found`);
+      if (!known.has(prop)) throw generic(`Property 'throttle-group.${prop}' not found`);
       if (typeof value !== 'number' || !Number.isInteger(value)) {
         throw generic(`Invalid parameter type for '${prop}', expected: integer`);
       }
