@@ -39,6 +39,15 @@ describe('bucket fill', () => {
     expect(bucketRows(levels, { iops: 6000, iops_max: 9000, iops_max_length: 5 })[0].size).toBe(45_000);
     expect(bucketRows(undefined, { iops: 1 })).toEqual([]);
   });
+  it('reads the leaked bucket views with sizes and burst budgets when the machine gives them', () => {
+    const levels = {
+      buckets: { iops_total: { level: 300, size: 45_000, burst_level: 10, burst_size: 900 } },
+      stored: { iops_total: [1, 0] },
+    };
+    expect(bucketRows(levels, { iops: 6000 })).toEqual([
+      { param: 'iops', level: 300, size: 45_000, burstLevel: 10, burstSize: 900 },
+    ]);
+  });
 });
 
 describe('QMP console input', () => {
