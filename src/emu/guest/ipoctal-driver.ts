@@ -280,6 +280,7 @@ export class IpoctalChannel implements TtyDriver {
       more = this.p.mmioRead(this.isrAddr, 1);
       sr = this.p.mmioRead(this.sr, 1);
     } while (more & this.rxBit);
+    this.tty?.flipPush();
   }
 
   snapshot(): IpoctalChannelSnapshot {

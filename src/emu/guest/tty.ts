@@ -100,6 +100,9 @@ export class Tty {
   private openCount = 0;
   private closing = false;
   private line: number[] = [];
+  /** Input received in this driver batch, not yet handed to the reader (see flipPush). */
+  private rawBatch: number[] = [];
+  private lines: number[][] = [];
   private readonly out = new ByteQueue(TTY_OUTPUT_MAX);
   /** Output bytes dropped because the queue was full. */
   droppedBytes = 0;
@@ -176,6 +179,13 @@ export class Tty {
 
   /** Output, with OPOST/ONLCR processing. Returns the count of bytes accepted (all of them). */
   write(data: string | ArrayLike<number>): number {
+    const n = this.queueOutput(data);
+    this.flush();
+    return n;
+  }
+
+  /** Queues output (OPOST/ONLCR) without pushing it to the driver yet. */
+  private queueOutput(data: string | ArrayLike<number>): number {
     const bytes = typeof data === 'string' ? encodeLatin1(data) : data;
     const before = this.out.length;
     let wanted = bytes.length;
@@ -190,7 +200,6 @@ export class Tty {
       }
     } else this.out.push(bytes);
     this.droppedBytes += wanted - (this.out.length - before);
-    this.flush();
     return bytes.length;
   }
 
@@ -228,7 +237,10 @@ export class Tty {
     }
   }
 
-  /** Driver callback: one received character with its error flag (N_TTY receive). */
+  /**
+   * Driver callback: one received character with its error flag (N_TTY receive). Echoes are
+   * queued and the reader sees the data when the driver pushes the batch (flipPush).
+   */
   receive(byte: number, flag: RxFlag): void {
     if (!this.isOpen) return;
     if (flag === 'overrun') return; // N_TTY only reports overruns; the driver counted it
@@ -237,33 +249,52 @@ export class Tty {
     if (t.icrnl && b === CR) b = NL;
     if (t.isig && b === ETX) {
       this.line = [];
-      if (t.echo) this.write('^C\n');
+      this.rawBatch = [];
+      this.lines = [];
+      if (t.echo) this.queueOutput('^C\n');
+      this.flush();
       this.reader()?.onInterrupt();
       return;
     }
     if (!t.icanon) {
-      if (t.echo) this.write([b]);
-      this.reader()?.onData([b]);
+      if (t.echo) this.queueOutput([b]);
+      this.rawBatch.push(b);
       return;
     }
     if (b === DEL || b === BS) {
       if (this.line.length > 0) {
         this.line.pop();
-        if (t.echo) this.write('\b \b');
+        if (t.echo) this.queueOutput('\b \b');
       }
       return;
     }
     if (b === NL) {
       this.line.push(NL);
-      if (t.echo) this.write([NL]);
-      const line = this.line;
+      if (t.echo) this.queueOutput([NL]);
+      this.lines.push(this.line);
       this.line = [];
-      this.reader()?.onData(line);
       return;
     }
     if (this.line.length >= LINE_MAX) return;
     this.line.push(b);
-    if (t.echo) this.write([b]);
+    if (t.echo) this.queueOutput([b]);
+  }
+
+  /**
+   * Driver callback after its receive loop (tty_flip_buffer_push): sends the queued echoes and
+   * hands the reader what arrived, raw bytes as one batch, canonical input line by line.
+   */
+  flipPush(): void {
+    this.flush();
+    if (this.rawBatch.length > 0) {
+      const batch = this.rawBatch;
+      this.rawBatch = [];
+      this.reader()?.onData(batch);
+    }
+    while (this.lines.length > 0) {
+      const line = this.lines.shift() as number[];
+      this.reader()?.onData(line);
+    }
   }
 
   /** Drops every reader (restore: the programs re-attach). */
