@@ -154,3 +154,41 @@ describe('IndustryPack rack through the Platform (ipack.md §5)', () => {
     expect(b.p.mmioRead(b.IO + 0x37, 1)).toBe(0x5a);
   });
 });
+
+describe('Linux-style interrupt-driven TX (ipack.md §6 pitfall 4)', () => {
+  it('writes one byte per TxRDY interrupt, disables TX at TxEMT, and the level then ends', () => {
+    const t = boot();
+    const { p, IO, INT, B, sched, rig, trace, sent } = t;
+    probeCarrier(t);
+    openChannel3(t);
+    p.mmioWrite(IO + 0x35, 0x08, 1); // TX off until there is data
+    p.mmioWrite(IO + 0x2b, 0x10, 1); // IMR block B: TxRDY b
+    const queue = [...'hello'].map((ch) => ch.charCodeAt(0));
+    let passes = 0;
+    const irq = p.configRead(0, PCI_SLOT, 0, 0x3c, 1);
+    p.requestIrq(irq, () => {
+      passes++;
+      if (!(p.mmioRead(B[2] + 0x0c, 2) & 0xff)) return;
+      p.mmioRead(INT, 2);
+      const isr = p.mmioRead(IO + 0x2b, 1);
+      const sr = p.mmioRead(IO + 0x33, 1);
+      if (sr & 0x08 && queue.length === 0) p.mmioWrite(IO + 0x35, 0x08, 1);
+      if (isr & 0x10 && sr & 0x04 && queue.length > 0) p.mmioWrite(IO + 0x37, queue.shift() as number, 1);
+    });
+    p.mmioWrite(B[2] + 0x02, p.mmioRead(B[2] + 0x02, 2) | 0xc0, 2);
+    p.mmioWrite(IO + 0x35, 0x04, 1); // the tty write path: TX on, first byte from the interrupt
+    sched.runUntil(20_000_000);
+    expect(sent.map((s) => String.fromCharCode(s.byte)).join('')).toBe('hello');
+    expect(sent.at(-1)?.atNs).toBe(5 * 1_041_667);
+    expect(rig.irq.isAsserted(irq)).toBe(false);
+    expect(rack(t).chip.state.channels[3].txEnabled).toBe(false);
+    // The ISR re-enters while the last character shifts (about one character time at 2 µs).
+    expect(passes).toBeGreaterThan(100);
+    expect(passes).toBeLessThan(2000);
+    expect(trace.since(0).some((r) => /irq storm/.test(r.text))).toBe(false);
+  });
+});
+
+function rack(t: ReturnType<typeof boot>) {
+  return t.rack.ipoctal;
+}
