@@ -11,6 +11,7 @@ import { QmpError } from '../src/emu/control/qmp-types';
 import { Rng } from '../src/emu/core/rng';
 import { Scheduler } from '../src/emu/core/scheduler';
 import { TraceRing } from '../src/emu/core/trace';
+import { Machine } from '../src/emu/machine';
 import { createTdcSubsystem } from '../src/emu/tdc/tdc-subsystem';
 
 const MS = 1_000_000;
@@ -430,4 +431,28 @@ describe('scenarios/tdc/*.json', () => {
       expect(failed.map((r) => `step ${r.step} ${r.title}: ${r.detail}`)).toEqual([]);
     });
   }
+});
+
+describe('TDC subsystem in the default-lab Machine', () => {
+  const build = () => {
+    const m = Machine.create({ lab: 'default', seed: 3 });
+    if (!m.getSubsystem('tdc')) m.addSubsystem(createTdcSubsystem(m.sched, m.rng, m.trace));
+    return m;
+  };
+  const ret = (r: unknown) => (r as { return: unknown }).return;
+
+  it('shares the scheduler with the serial rack and the disks; a machine snapshot round-trips', () => {
+    const a = build();
+    a.qmp({ execute: 'x-tdc-pulses', arguments: { channel: 1, period_ns: 1_000_000, width_ns: 200 } });
+    a.qmp({ execute: 'x-tdc-noise', arguments: { channel: 2, rate_hz: 2000, width_ns: 300 } });
+    a.run(105 * MS);
+    const snap = JSON.parse(JSON.stringify(a.snapshot()));
+    a.run(200 * MS);
+    const expected = JSON.stringify(ret(a.qmp({ execute: 'x-query-tdc' })));
+    expect((ret(a.qmp({ execute: 'x-query-tdc' })) as ChannelRow[])[0].timestamps).toBeGreaterThan(280);
+    const b = build();
+    b.restore(snap);
+    b.run(200 * MS);
+    expect(JSON.stringify(ret(b.qmp({ execute: 'x-query-tdc' })))).toBe(expected);
+  });
 });

@@ -10,6 +10,7 @@
 //   Host accessors: recentTimestamps(ch, n), rates(), intervalHistogram(ch), eventLog()
 //   snapshot()/restore()
 // Channels are 1..5 on the QMP surface and 0..4 inside.
+import type { IrqController } from '../bus/irq-controller';
 import type { PciBus } from '../bus/pci';
 import type { RamMemory } from '../bus/phys-memory';
 import { createPlatformRig, type MachinePlatform } from '../bus/platform';
@@ -65,13 +66,14 @@ export interface TdcSubsystemSnapshot {
   telemetry: ChannelTelemetrySnapshot[];
   events: TdcDriverEvent[];
   /** Only when the subsystem owns its bus: PCI, platform and RAM. */
-  bus: { pci: unknown; platform: unknown; ram: unknown } | null;
+  bus: { pci: unknown; platform: unknown; ram: unknown; irq: unknown } | null;
 }
 
 interface OwnBus {
   pci: PciBus;
   platform: MachinePlatform;
   ram: RamMemory;
+  irq: IrqController;
 }
 
 /** Gives a card plugged after firmware ran its BARs and interrupt line, above everything else. */
@@ -343,7 +345,12 @@ export class TdcSubsystem implements Subsystem {
       telemetry: this.telemetry.map((t) => t.snapshot()),
       events: cloneState(this.events),
       bus: own
-        ? { pci: own.pci.snapshot(), platform: own.platform.snapshot(), ram: own.ram.snapshot() }
+        ? {
+            pci: own.pci.snapshot(),
+            platform: own.platform.snapshot(),
+            ram: own.ram.snapshot(),
+            irq: own.irq.snapshot(),
+          }
         : null,
     };
   }
@@ -369,6 +376,7 @@ export class TdcSubsystem implements Subsystem {
     const own = this.ownBus;
     if (own && s.bus) {
       own.ram.restore(s.bus.ram as Parameters<RamMemory['restore']>[0]);
+      own.irq.restore(s.bus.irq as Parameters<IrqController['restore']>[0]);
       own.pci.restore(s.bus.pci as Parameters<PciBus['restore']>[0]);
       own.platform.restore(s.bus.platform as Parameters<MachinePlatform['restore']>[0]);
     }
@@ -416,8 +424,12 @@ export function createTdcSubsystem(
     pci = pciBus;
     plat = platform;
   } else {
-    const rig = createPlatformRig(sched, { ramBytes: options.ramBytes ?? 16 * 1024 * 1024, trace });
-    own = { pci: rig.pci, platform: rig.platform, ram: rig.ram };
+    const rig = createPlatformRig(sched, {
+      ramBytes: options.ramBytes ?? 16 * 1024 * 1024,
+      trace,
+      platform: { name: `${TDC_DEVICE}.platform.irq` },
+    });
+    own = { pci: rig.pci, platform: rig.platform, ram: rig.ram, irq: rig.irq };
     pci = rig.pci;
     plat = rig.platform;
   }
