@@ -309,6 +309,26 @@ describe('serial rack: snapshot', () => {
     expect(stateHash(b.snapshot())).toBe(stateHash(a.rack.snapshot()));
   });
 
+  it('restores the programs of the snapshot, including a cat in progress', () => {
+    const a = rig();
+    a.qmp('x-serial-program', { port: 5, program: 'closed' });
+    a.rack.hostWrite(0, 'cat /dev/ipoctal.0.0.4\r');
+    a.sched.runFor(40 * MS);
+    const snap = { rack: a.rack.snapshot(), sched: a.sched.snapshot() };
+
+    const sched = new Scheduler();
+    const b = new SerialRack(sched, new Rng(1));
+    b.restore(JSON.parse(JSON.stringify(snap.rack)));
+    sched.restore(JSON.parse(JSON.stringify(snap.sched)));
+    expect(b.programOf(5)).toBe('closed');
+    const from = b.hostOutput(0).length;
+    b.hostWrite(4, 'zz');
+    sched.runUntilTrue(() => b.hostOutput(0).indexOf('zz', from) >= 0, sched.nowNs + 100 * MS);
+    b.hostWrite(5, 'nothing');
+    sched.runFor(20 * MS);
+    expect(b.hostOutput(5)).toBe('');
+  });
+
   it('refuses a malformed snapshot without changing state', () => {
     const { rack } = rig();
     const before = stateHash(rack.snapshot());
