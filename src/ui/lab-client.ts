@@ -50,6 +50,9 @@ function route(item: WorkerItem): void {
       store.setLabError(item.message);
       pendingLoads.shift()?.(item.message);
       break;
+    case 'fault':
+      store.setWorkerError(`The machine stopped: ${item.message}`);
+      break;
     case 'snapshot':
     case 'restored': {
       const resolve = pendingSnapshots.get(item.id);

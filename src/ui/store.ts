@@ -109,7 +109,7 @@ export const useLab = create<LabState>()((set, get) => ({
   },
 
   labLoaded(generation) {
-    set({ generation, series: new Map(), seriesVersion: 0, labError: undefined });
+    set({ generation, series: new Map(), seriesVersion: 0, labError: undefined, workerError: undefined });
   },
 
   setLabError(message) {

@@ -12,8 +12,10 @@ class FakeMachine implements HostedMachine {
     private readonly wallMsPerVirtualMs: number,
     readonly label = 'default',
   ) {}
+  failAtNs = Number.POSITIVE_INFINITY;
   run(deltaNs: number): void {
     if (!Number.isInteger(deltaNs) || deltaNs <= 0) throw new Error(`bad delta ${deltaNs}`);
+    if (this.nowNs + deltaNs > this.failAtNs) throw new Error('scheduler: event handler threw');
     this.runs.push(deltaNs);
     this.nowNs += deltaNs;
     this.clock.ms += (deltaNs / 1e6) * this.wallMsPerVirtualMs;
@@ -177,5 +179,17 @@ describe('LabHost messages', () => {
     expect(r.items()).toContainEqual({ kind: 'labLoaded', generation: 2 });
     expect(r.items()).toContainEqual({ kind: 'qmpResult', id: 2, response: { return: '-drive file=a' } });
     expect(r.host.nowNs).toBeLessThan(100_000_000);
+  });
+
+  it('pauses and reports a fault when the machine throws, instead of stopping the loop', () => {
+    const r = rig();
+    r.machines[0].failAtNs = 500_000_000;
+    r.runFor(1000);
+    expect(r.items()).toContainEqual({ kind: 'fault', message: 'scheduler: event handler threw' });
+    expect(r.host.isPaused).toBe(true);
+    expect(r.ticks().at(-1)!.paused).toBe(true);
+    r.host.handle({ kind: 'qmp', id: 3, cmd: { execute: 'x-label' } });
+    r.runFor(50);
+    expect(r.items()).toContainEqual({ kind: 'qmpResult', id: 3, response: { return: 'default' } });
   });
 });

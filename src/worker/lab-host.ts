@@ -119,7 +119,11 @@ export class LabHost {
         break;
       case 'step':
         this.paused = true;
-        if (this.machine && msg.ns > 0) this.machine.run(Math.floor(msg.ns));
+        try {
+          if (this.machine && msg.ns > 0) this.machine.run(Math.floor(msg.ns));
+        } catch (e) {
+          this.fault(e);
+        }
         break;
       case 'loadLab':
         this.load(msg.lab ?? 'default', msg.seed);
@@ -143,13 +147,25 @@ export class LabHost {
    */
   pump(): number {
     let behind = false;
-    if (!this.paused && this.machine) behind = this.advance(this.machine);
+    if (!this.paused && this.machine) {
+      try {
+        behind = this.advance(this.machine);
+      } catch (e) {
+        this.fault(e);
+      }
+    }
     const nowMs = this.opts.wallMs();
     if (this.dirty || nowMs - this.lastTickMs >= this.tickIntervalMs) this.tick(nowMs);
     const flushWaitMs = this.flushIfDue(nowMs);
     if (!this.paused && (this.speed === 'max' || behind)) return 0;
     const idle = this.paused ? PAUSED_IDLE_MS : PACED_IDLE_MS;
     return Math.min(idle, flushWaitMs);
+  }
+
+  /** A machine that throws is a bug: stop pacing it and tell the UI, rather than die silently. */
+  private fault(e: unknown): void {
+    this.paused = true;
+    this.emit({ kind: 'fault', message: e instanceof Error ? e.message : String(e) });
   }
 
   private qmp(cmd: QmpCommand): QmpResponse {

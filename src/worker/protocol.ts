@@ -57,6 +57,8 @@ export type WorkerItem =
   | { kind: 'qmpResult'; id: number; response: QmpResponse }
   | { kind: 'labLoaded'; generation: number }
   | { kind: 'labError'; message: string }
+  /** The machine threw while running (a bug, not bad input): it is paused where it stopped. */
+  | { kind: 'fault'; message: string }
   | { kind: 'snapshot'; id: number; snapshot: unknown }
   | { kind: 'restored'; id: number; error?: string }
   | RackItem;
