@@ -13,6 +13,7 @@ import {
   type LabConfig,
   LabConfigError,
   type LabSpec,
+  present,
   resolveLab,
   type WorkloadConfig,
 } from './control/lab-config';
@@ -46,11 +47,6 @@ export interface MachineSnapshot {
 }
 
 export const EXPORT_FORMATS = ['qemu', 'libvirt', 'virsh'] as const;
-
-/** A lab section (serial, tdc) asks for its subsystem unless absent, null or false. */
-function present(section: unknown): boolean {
-  return section !== undefined && section !== null && section !== false;
-}
 
 /** A drive's resolved workload as a lab file writes it (rates only when set; idle is null). */
 function workloadConfig(w: DriveInfo['workload']): WorkloadConfig | null {

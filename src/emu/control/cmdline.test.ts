@@ -221,3 +221,20 @@ describe('export', () => {
     ]);
   });
 });
+
+describe('rack devices', () => {
+  it('turns -device tpci200/ipoctal232 and spec/fmc-tdc into the serial and tdc sections, and back', () => {
+    const lab = parseQemuCmdline(
+      '-drive file=a.qcow2 -device tpci200 -device ipoctal232 -device spec -device fmc-tdc',
+    );
+    expect(lab.serial).toEqual({});
+    expect(lab.tdc).toEqual({});
+    expect(parseQemuCmdline('-device tpci200').tdc).toBeUndefined();
+    const back = parseQemuCmdline(exportQemuCmdline(lab));
+    expect(back.serial).toEqual({});
+    expect(back.tdc).toEqual({});
+    expect(exportQemuCmdline(defaultLab())).toMatch(
+      /-device tpci200 -device ipoctal232 -device spec -device fmc-tdc$/,
+    );
+  });
+});

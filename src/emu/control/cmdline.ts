@@ -3,7 +3,7 @@
 // libvirt <disk> elements with <iotune>, or `virsh blkdeviotune` commands.
 // Not modelled: -blockdev and the throttle filter driver; other QEMU options that do not touch
 // the disks (-m, -smp, -cpu, ...) are accepted and ignored.
-import { DEFAULT_WORKLOAD, type DriveConfig, type GroupConfig, type LabConfig } from './lab-config';
+import { DEFAULT_WORKLOAD, type DriveConfig, type GroupConfig, type LabConfig, present } from './lab-config';
 import { isThrottled, LIMIT_NAMES, normaliseLimits } from './throttle-names';
 
 // ---- tokenising ----
@@ -158,6 +158,12 @@ const BLOCK_DEVICE_IGNORED = new Set([
   'discard_granularity',
   'wwn',
 ]);
+/**
+ * Devices that bring in a rack: QEMU's own TPCI200 and IP-Octal 232 (the serial rack, lab
+ * section `serial`), and the SPEC carrier with its FMC TDC (not in QEMU; lab section `tdc`).
+ */
+const SERIAL_DEVICES = ['tpci200', 'ipoctal232'];
+const TDC_DEVICES = ['spec', 'fmc-tdc'];
 /** QEMU options without an argument that do not touch the disks. */
 const IGNORED_FLAGS = new Set([
   '-enable-kvm',
@@ -296,11 +302,14 @@ function parseObject(text: string, groups: GroupConfig[]): void {
   groups.push(group);
 }
 
-function parseDevice(text: string, drives: DriveConfig[], attached: Set<string>): void {
+/** Returns the lab section a rack device asks for ("serial", "tdc"), or null. */
+function parseDevice(text: string, drives: DriveConfig[], attached: Set<string>): 'serial' | 'tdc' | null {
   const opts = splitOpts(text, 'driver');
   const driver = opts.find((o) => o.key === 'driver')?.value;
   if (driver === undefined) throw new Error("Parameter 'driver' is missing");
-  if (!BLOCK_DEVICES.has(driver)) return; // other devices do not touch the disks
+  if (SERIAL_DEVICES.includes(driver)) return 'serial';
+  if (TDC_DEVICES.includes(driver)) return 'tdc';
+  if (!BLOCK_DEVICES.has(driver)) return null; // other devices do not touch the lab
   let driveName: string | undefined;
   let id: string | undefined;
   for (const { key, value } of opts) {
@@ -315,6 +324,7 @@ function parseDevice(text: string, drives: DriveConfig[], attached: Set<string>)
   if (attached.has(driveName)) throw new Error(`Drive '${driveName}' is already in use by another device`);
   attached.add(driveName);
   if (id !== undefined) drive.device = id;
+  return null;
 }
 
 /**
@@ -362,15 +372,19 @@ export function parseQemuCmdline(line: string): LabConfig {
     }
   }
   const attached = new Set<string>();
+  const racks = new Set<string>();
   for (const arg of deviceArgs) {
     try {
-      parseDevice(arg, drives, attached);
+      const rack = parseDevice(arg, drives, attached);
+      if (rack) racks.add(rack);
     } catch (e) {
       throw new Error(`-device ${arg}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   const lab: LabConfig = { drives };
   if (groups.length > 0) lab.groups = groups;
+  if (racks.has('serial')) lab.serial = {};
+  if (racks.has('tdc')) lab.tdc = {};
   return lab;
 }
 
@@ -407,6 +421,8 @@ export function exportQemuCmdline(lab: LabConfig): string {
     if (d.device)
       args.push('-device', shellQuote(`virtio-blk-pci,drive=${escapeOpt(d.name)},id=${escapeOpt(d.device)}`));
   }
+  if (present(lab.serial)) args.push(...SERIAL_DEVICES.flatMap((dev) => ['-device', dev]));
+  if (present(lab.tdc)) args.push(...TDC_DEVICES.flatMap((dev) => ['-device', dev]));
   return args.join(' ');
 }
 

@@ -3,6 +3,7 @@
 // (`serial`, `tdc`) are kept as given and handed to those subsystems when they exist.
 // Validation names the JSON path of the first bad field, e.g.
 // `drives[2].throttle.iops: expected a non-negative integer`.
+import { DEFAULT_WORKLOAD as BLOCK_DEFAULT_WORKLOAD, RW_MODES } from '../block/workload';
 import { parseQemuCmdline } from './cmdline';
 import { isPlainObject } from './qmp';
 import { THROTTLE_QMP_KEYS } from './throttle-names';
@@ -71,10 +72,15 @@ export class LabConfigError extends Error {
   }
 }
 
-export const WORKLOAD_RW: readonly WorkloadRw[] = ['read', 'write', 'randread', 'randwrite', 'randrw'];
+/** A lab section (serial, tdc) asks for its subsystem unless absent, null or false. */
+export function present(section: unknown): boolean {
+  return section !== undefined && section !== null && section !== false;
+}
+
+export const WORKLOAD_RW = RW_MODES.filter((m): m is WorkloadRw => m !== 'none');
 
 /** The workload a drive described only by `-drive` runs (automation.md §3). */
-export const DEFAULT_WORKLOAD: WorkloadConfig = { rw: 'randrw', rwmixread: 50, bs: 4096, iodepth: 32 };
+export const DEFAULT_WORKLOAD = BLOCK_DEFAULT_WORKLOAD as Readonly<WorkloadConfig>;
 
 const DRIVE_KEYS = ['name', 'file', 'device', 'throttle', 'group', 'workload', 'stats_intervals'];
 const GROUP_KEYS = ['name', 'limits'];
