@@ -37,6 +37,7 @@ import {
   type IpWidth,
 } from '../bus/ipack';
 import type { PciBus } from '../bus/pci';
+import { defineRegs } from '../core/regs';
 import type { Scheduler } from '../core/scheduler';
 import { check } from '../core/snapshot';
 import type { TraceRing } from '../core/trace';
@@ -44,13 +45,13 @@ import { Scc2698, type Scc2698Snapshot } from './scc2698';
 import type { FrameFormat, RxCondition, SerialHostEnd } from './serial-backend';
 import { Tpci200, type Tpci200Snapshot } from './tpci200';
 
-/** Module registers outside the SCC, by IP address in their space. */
-export const IPOCTAL_REGS = {
-  ID_PROM: { space: 'ID', offset: 0x01, note: 'byte k at 2k+1, 12 bytes' },
-  VECTOR: { space: 'MEM', offset: 0x01, note: 'also at MEM 0x00 and ID odd ≥ 0x40' },
-  INT0_ACK: { space: 'INT', offset: 0x00 },
-  INT1_ACK: { space: 'INT', offset: 0x02 },
-} as const;
+/** Module locations outside the SCC (IO space: scc2698.ts BLOCK_REGS at 2r+1). */
+export const IPOCTAL_REGS = defineRegs({
+  ID_PROM: { offset: 0x01, access: 'r', note: 'ID space: PROM byte k at 2k+1, 12 bytes' },
+  VECTOR: { offset: 0x01, access: 'rw', reset: 0, note: 'MEM space 0x00/0x01; also ID odd ≥ 0x40' },
+  INT0_ACK: { offset: 0x00, access: 'r', note: 'INT space: acknowledge INT0, returns VECTOR' },
+  INT1_ACK: { offset: 0x02, access: 'r', note: 'INT space: acknowledge INT1, returns VECTOR' },
+});
 
 export const IPOCTAL_MODELS = { 'ipoctal-232': 0x22, 'ipoctal-422': 0x2a, 'ipoctal-485': 0x48 } as const;
 export type IpOctalModel = keyof typeof IPOCTAL_MODELS;
@@ -79,7 +80,7 @@ export interface IpOctalChannel {
 export class IpOctal232 implements IpackModule {
   readonly kind = 'ipoctal';
   readonly idProm: Uint8Array;
-  private vector = 0;
+  private vector = IPOCTAL_REGS.VECTOR.reset;
   private port?: IpackSlotPort;
   private scc?: Scc2698;
   private lastReadName = new Map<number, string>();
@@ -106,7 +107,7 @@ export class IpOctal232 implements IpackModule {
   }
 
   reset(): void {
-    this.vector = 0;
+    this.vector = IPOCTAL_REGS.VECTOR.reset;
     this.scc?.reset();
     this.updateIrq();
   }

@@ -382,6 +382,21 @@ describe('SCC2698B receiver', () => {
     expect(scc.read(reg(0, 'SR')) & SR_RXRDY).toBe(0);
   });
 
+  it('keeps the far end’s queued bytes across a chip reset (the host is not reset)', () => {
+    const { sched, scc, open } = rig();
+    open(2);
+    scc.receiveFromHost(2, 0x31);
+    scc.receiveFromHost(2, 0x32);
+    sched.runUntil(1000);
+    scc.reset();
+    expect(scc.read(reg(2, 'SR'))).toBe(0);
+    open(2);
+    sched.runUntil(3 * CHAR_9600_8N1_NS);
+    expect(scc.read(reg(2, 'RHR'))).toBe(0x32); // 0x31 was on the line during the reset: lost
+    expect(scc.read(reg(2, 'SR')) & SR_RXRDY).toBe(0);
+    expect(scc.hostBacklog(2)).toBe(0);
+  });
+
   it('delivers unpaced bytes as fast as the FIFO drains and never overruns', () => {
     const { sched, scc, open } = rig();
     open(6);

@@ -302,10 +302,7 @@ export class Scc2698 {
   /** Power-up / RESET# state, set explicitly (ipack.md §3.7). Host-side queues survive. */
   reset(): void {
     const old = this.s.channels;
-    for (const ch of old) {
-      this.cancel(ch.txEvent);
-      this.cancel(ch.kickEvent);
-    }
+    for (const ch of old) this.cancel(ch.txEvent);
     for (const b of this.s.blocks) this.cancel(b.counterEvent);
     this.s = {
       v: 1,
@@ -321,6 +318,7 @@ export class Scc2698 {
           fresh.lineChar = prev.lineChar;
           fresh.lineEvent = prev.lineEvent;
           fresh.lineLost = prev.lineChar !== null;
+          fresh.kickEvent = prev.kickEvent;
         }
         return fresh;
       }),
