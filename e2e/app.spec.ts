@@ -198,3 +198,20 @@ test('a saved state can be restored: the clock goes back to it', async ({ page }
   await expect.poll(() => virtualS(page)).toBeCloseTo(savedAt, 6);
   expect((await chartValues(page, 'foo', 'IOPS')).limit).toBe('limit 6000');
 });
+
+test('a limit slider works from the keyboard and applies one command per key press', async ({ page }) => {
+  const slider = page.getByRole('slider', { name: 'bar iops', exact: true });
+  await expect(slider).toHaveValue('3000');
+  await slider.focus();
+  await slider.press('ArrowRight');
+  await expect.poll(async () => (await chartValues(page, 'bar', 'IOPS')).limit).toBe('limit 3100');
+  await expect(page.getByRole('textbox', { name: 'bar iops value', exact: true })).toHaveValue('3100');
+  // a burst below the rate is refused with QEMU's message, next to the control
+  await setLimit(page, 'bar', 'iops_max', 1000);
+  await expect(page.getByRole('region', { name: 'group bar' }).getByRole('alert')).toHaveText(
+    'bps_max/iops_max cannot be lower than bps/iops',
+  );
+  await setLimit(page, 'bar', 'iops_max', 9000);
+  await expect(page.getByRole('region', { name: 'group bar' }).getByRole('alert')).toHaveCount(0);
+  await expect(page.getByRole('slider', { name: 'bar iops_max', exact: true })).toHaveValue('9000');
+});
