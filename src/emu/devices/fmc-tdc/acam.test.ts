@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng';
 import { Scheduler } from '../../core/scheduler';
 import { ACAM_V8_CONFIG, TDC_ACAM_PLL_NOT_LOCKED, tdcRecordPs } from '../../hw/spec-tdc-regs';
-import { ACAM_DEFAULT_OPTIONS, AcamGpx } from './acam';
+import { ACAM_DEFAULT_OPTIONS, AcamGpx, inverseNormalCdf, normalFromU32 } from './acam';
 
 function rig(options = {}) {
   const sched = new Scheduler();
@@ -87,5 +87,42 @@ describe('ACAM quantisation (§2.10)', () => {
     const sd = Math.sqrt(errs.reduce((a, b) => a + (b - mean) ** 2, 0) / errs.length);
     expect(sd).toBeGreaterThan(100);
     expect(sd).toBeLessThan(140);
+  });
+});
+
+describe('normal deviates for the ACAM jitter', () => {
+  it('inverts the normal CDF at known quantiles', () => {
+    expect(inverseNormalCdf(0.5)).toBeCloseTo(0, 9);
+    expect(inverseNormalCdf(0.975)).toBeCloseTo(1.959964, 5);
+    expect(inverseNormalCdf(0.001)).toBeCloseTo(-3.090232, 5);
+    expect(inverseNormalCdf(0.9999)).toBeCloseTo(3.719016, 5);
+  });
+
+  it('maps 32-bit words to a zero-mean, unit-variance table bounded by ±4.33', () => {
+    let sum = 0;
+    let sq = 0;
+    let max = 0;
+    for (let i = 0; i < 65536; i++) {
+      const z = normalFromU32(i << 16);
+      sum += z;
+      sq += z * z;
+      max = Math.max(max, Math.abs(z));
+    }
+    expect(Math.abs(sum / 65536)).toBeLessThan(1e-9);
+    expect(sq / 65536).toBeCloseTo(1, 2);
+    expect(max).toBeGreaterThan(4.3);
+    expect(max).toBeLessThan(4.33);
+  });
+
+  it('produces outliers of ±4 ns at the configured rate', () => {
+    const { acam } = rig({ jitterPs: 0, outlierProbability: 0.01 });
+    let outliers = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const ps = 10_000_000 + i * 1_000_000;
+      const ts = acam.quantise({ seconds: 0, ps });
+      if (Math.abs(tdcRecordPs(ts.coarse, ts.frac) - ps) > 3000) outliers++;
+    }
+    expect(outliers).toBeGreaterThan(140);
+    expect(outliers).toBeLessThan(260);
   });
 });

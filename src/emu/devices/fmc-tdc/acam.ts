@@ -64,6 +64,8 @@ export interface AcamState {
   pllEvent: number;
   /** Fault B4: the PLL never locks. */
   neverLocks: boolean;
+  /** Edges left until the next ±4 ns outlier (drawn from a geometric distribution), −1 = not drawn. */
+  outlierCountdown: number;
 }
 
 export interface AcamSnapshot extends AcamState {
@@ -96,7 +98,15 @@ export class AcamGpx {
       image[r] = 0;
       chip[r] = 0;
     }
-    return { image, chip, readback: new Array(15).fill(0), pllLocked: false, pllEvent: 0, neverLocks };
+    return {
+      image,
+      chip,
+      readback: new Array(15).fill(0),
+      pllLocked: false,
+      pllEvent: 0,
+      neverLocks,
+      outlierCountdown: -1,
+    };
   }
 
   reset(): void {
@@ -173,9 +183,14 @@ export class AcamGpx {
       return { seconds: t.seconds, coarse, frac, bins: 0 };
     }
     let seconds = t.seconds;
-    let ps = t.ps + Math.round(this.gaussian() * this.options.jitterPs);
-    if (this.options.outlierProbability > 0 && this.rng.next() < this.options.outlierProbability) {
-      ps += this.rng.next() < 0.5 ? -4000 : 4000;
+    let ps = t.ps;
+    if (this.options.jitterPs > 0)
+      ps += Math.round(normalFromU32(this.rng.nextU32()) * this.options.jitterPs);
+    if (this.options.outlierProbability > 0) {
+      if (this.s.outlierCountdown < 0) {
+        this.s.outlierCountdown = Math.floor(this.rng.exponential(1 / this.options.outlierProbability));
+      }
+      if (this.s.outlierCountdown-- === 0) ps += this.rng.next() < 0.5 ? -4000 : 4000;
     }
     if (ps < 0) {
       ps += PS_PER_S;
@@ -193,13 +208,6 @@ export class AcamGpx {
       seconds = (seconds + 1) >>> 0;
     }
     return { seconds, coarse, frac: fracTotal & 0xfff, bins };
-  }
-
-  private gaussian(): number {
-    if (this.options.jitterPs <= 0) return 0;
-    const u = 1 - this.rng.next();
-    const v = this.rng.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
   snapshot(): AcamSnapshot {
@@ -221,4 +229,48 @@ export class AcamGpx {
     const { v: _v, ...rest } = snap;
     this.s = { ...rest, image: { ...snap.image }, chip: { ...snap.chip }, readback: [...snap.readback] };
   }
+}
+
+/**
+ * Standard normal deviate from one 32-bit random word: the inverse normal CDF at the midpoint of
+ * one of 65,536 equal-probability cells (tails cut at ±4.32σ, beyond the spec's 6σ = 700 ps
+ * peak-to-peak), tabulated once with Acklam's rational approximation. One rng draw per edge.
+ */
+export function normalFromU32(word: number): number {
+  if (!normalTable) normalTable = buildNormalTable();
+  return normalTable[word >>> 16];
+}
+
+let normalTable: Float64Array | undefined;
+
+function buildNormalTable(): Float64Array {
+  const t = new Float64Array(65536);
+  for (let i = 0; i < 65536; i++) t[i] = inverseNormalCdf((i + 0.5) / 65536);
+  return t;
+}
+
+const A = [
+  -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+  2.506628277459239,
+];
+const B = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+const C = [
+  -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+  2.938163982698783,
+];
+const D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+
+/** Acklam's approximation of the inverse standard normal CDF (relative error < 1.2e-9). */
+export function inverseNormalCdf(p: number): number {
+  const tail = (q: number) =>
+    (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) /
+    ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q) /
+    (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1)
+  );
 }
