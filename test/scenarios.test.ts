@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataFile } from '../src/cli/load';
+import { checkLine } from '../src/cli/run';
 import { validateScenario } from '../src/cli/scenario';
 import { ScenarioRun } from '../src/cli/scenario-runner';
 
@@ -24,7 +25,10 @@ describe('scenario files in scenarios/', () => {
 
   it.each(files)('%s passes every check', (file) => {
     const run = ScenarioRun.prepare(validateScenario(loadDataFile(file), file));
-    const failures = run.run().filter((r) => !r.passed);
+    const failures = run
+      .run()
+      .filter((r) => !r.passed)
+      .map((r) => checkLine(file, r));
     expect(failures).toEqual([]);
   });
 });
