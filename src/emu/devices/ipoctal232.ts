@@ -20,6 +20,7 @@
 //   port.receiveFromHost(0x41);                    // a keystroke, enters at the current time
 //   port.receiveFromHost(0x41, frame, 'parity');   // forced error: 'framing'|'parity'|'break'|'overrun'
 //   port.sendBreak();                              // = receiveFromHost(0, undefined, 'break')
+//   port.receiveFromWire(byte, frame);             // null-modem cable: call from the peer's onTxByte
 //   port.setUnpaced(true);                         // bulk: as fast as the FIFO drains, no overrun
 //   port.setHostFrame({ baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 }); // or null = match
 //   port.setCts(false);                            // CTS input (used when MR2[4] is set)
@@ -67,6 +68,8 @@ export interface IpOctalChannel {
   readonly index: number;
   attach(host: SerialHostEnd | undefined): void;
   receiveFromHost(byte: number, frame?: FrameFormat, condition?: RxCondition): void;
+  /** From another UART's onTxByte (a cable): the character completes now, already clocked. */
+  receiveFromWire(byte: number, frame: FrameFormat): void;
   sendBreak(): void;
   setUnpaced(unpaced: boolean): void;
   setHostFrame(frame: FrameFormat | null): void;
@@ -199,6 +202,7 @@ export class IpOctal232 implements IpackModule {
       index: c,
       attach: (host) => scc.setHostEnd(c, host),
       receiveFromHost: (byte, frame, condition) => scc.receiveFromHost(c, byte, frame, condition),
+      receiveFromWire: (byte, frame) => scc.receiveFromWire(c, byte, frame),
       sendBreak: () => scc.receiveFromHost(c, 0, undefined, 'break'),
       setUnpaced: (on) => scc.setUnpaced(c, on),
       setHostFrame: (frame) => scc.setHostFrame(c, frame),

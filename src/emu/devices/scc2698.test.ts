@@ -397,6 +397,19 @@ describe('SCC2698B receiver', () => {
     expect(scc.hostBacklog(2)).toBe(0);
   });
 
+  it('receives a character from a cable at the instant the peer transmitter finishes it', () => {
+    const { sched, scc, tx, open } = rig();
+    open(0);
+    open(1);
+    scc.setHostEnd(0, { onTxByte: (byte, frame) => scc.receiveFromWire(1, byte, frame) });
+    scc.write(reg(0, 'THR'), 0x4b);
+    sched.runUntil(CHAR_9600_8N1_NS - 1);
+    expect(scc.read(reg(1, 'SR')) & SR_RXRDY).toBe(0);
+    sched.runUntil(CHAR_9600_8N1_NS);
+    expect(scc.read(reg(1, 'RHR'))).toBe(0x4b);
+    expect(tx).toEqual([]);
+  });
+
   it('delivers unpaced bytes as fast as the FIFO drains and never overruns', () => {
     const { sched, scc, open } = rig();
     open(6);

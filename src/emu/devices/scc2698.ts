@@ -148,6 +148,8 @@ interface HostChar {
   byte: number;
   frame: FrameFormat | null;
   condition: RxCondition | null;
+  /** Already clocked onto the wire by another UART (a cable): completes without a new frame time. */
+  clocked?: boolean;
 }
 
 export interface ChannelState {
@@ -903,6 +905,15 @@ export class Scc2698 {
     this.scheduleKick(c);
   }
 
+  /**
+   * A character that has just finished on a wire from another UART (a null-modem cable: call it
+   * from the sender's onTxByte). It completes in the receiver now, not one more frame time later.
+   */
+  receiveFromWire(c: number, byte: number, frame: FrameFormat): void {
+    this.ch(c).hostQueue.push({ byte: byte & 0xff, frame: { ...frame }, condition: null, clocked: true });
+    this.scheduleKick(c);
+  }
+
   /** Unpaced: bytes enter as fast as the FIFO drains (no overrun possible); paced otherwise. */
   setUnpaced(c: number, unpaced: boolean): void {
     this.ch(c).unpaced = unpaced;
@@ -953,7 +964,8 @@ export class Scc2698 {
     const hc = ch.hostQueue.shift() as HostChar;
     ch.lineChar = hc;
     ch.lineLost = !ch.rxEnabled;
-    ch.lineEvent = this.sched.after(charTimeNs(this.senderFrame(c, hc)), this.owner, EV_LINE_DONE, c);
+    const delayNs = hc.clocked ? 0 : charTimeNs(this.senderFrame(c, hc));
+    ch.lineEvent = this.sched.after(delayNs, this.owner, EV_LINE_DONE, c);
   }
 
   private breakSample(): ReturnType<typeof sampleFrame> {
