@@ -101,6 +101,7 @@ describe('parseQemuCmdline', () => {
 
   it('fails clearly on unknown options, bad numbers and bad -drive keys', () => {
     expect(() => parseQemuCmdline('-frobnicate')).toThrow('-frobnicate: invalid option');
+    expect(() => parseQemuCmdline('-blockdev driver=throttle')).toThrow('-blockdev: not modelled by the lab');
     expect(() => parseQemuCmdline('-drive file=a,iops=x')).toThrow("Parameter 'iops' expects a number");
     expect(() => parseQemuCmdline('-drive file=a,zap=1')).toThrow(
       "-drive file=a,zap=1: Invalid parameter 'zap'",

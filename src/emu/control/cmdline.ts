@@ -164,6 +164,8 @@ const BLOCK_DEVICE_IGNORED = new Set([
  */
 const SERIAL_DEVICES = ['tpci200', 'ipoctal232'];
 const TDC_DEVICES = ['spec', 'fmc-tdc'];
+/** QEMU disk options the lab does not model (the throttle filter, legacy disk shortcuts). */
+const UNMODELLED_DISK_OPTIONS = ['-blockdev', '-hda', '-hdb', '-hdc', '-hdd', '-cdrom', '-fda', '-fdb'];
 /** QEMU options without an argument that do not touch the disks. */
 const IGNORED_FLAGS = new Set([
   '-enable-kvm',
@@ -365,6 +367,8 @@ export function parseQemuCmdline(line: string): LabConfig {
       // accepted, no effect on the lab
     } else if (IGNORED_WITH_ARG.has(opt)) {
       takeArg();
+    } else if (UNMODELLED_DISK_OPTIONS.includes(opt)) {
+      throw new Error(`${opt}: not modelled by the lab; describe disks with -drive file=...,if=virtio`);
     } else if (opt.startsWith('-')) {
       throw new Error(`${opt}: invalid option`);
     } else {
