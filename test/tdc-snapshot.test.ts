@@ -98,4 +98,17 @@ describe('snapshot / restore of SPEC + FMC TDC', () => {
     expect(() => a.spec.restore(bad2)).toThrow();
     expect(stateHash(a.spec.snapshot())).toBe(before);
   });
+
+  it('two runs with the same seed and inputs end in the same state', () => {
+    const run = () => {
+      const rig = build(21);
+      rig.signals.periodic(0, { periodNs: 777.7, widthNs: 250 });
+      rig.signals.noise(0, { rateHz: 500_000, widthNs: 30 });
+      rig.signals.reflection(2, { probability: 0.3 });
+      rig.signals.periodic(2, { periodNs: 1234, widthNs: 300 });
+      continueRun(rig);
+      return stateHash({ spec: rig.spec.snapshot(), signals: rig.signals.snapshot() });
+    };
+    expect(run()).toBe(run());
+  });
 });

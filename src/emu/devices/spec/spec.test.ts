@@ -84,4 +84,22 @@ describe('SPEC carrier as a PCI function (§1.1, §1.2, §5(a))', () => {
     sched.runFor(10_000);
     expect(r0(0xc4)).toBe(0x4);
   });
+
+  it('clears the VIC, DMA, TDC and INTA on a PCI reset', () => {
+    const rig = makeRig();
+    rig.w4(0x820, 0x000c);
+    rig.w4(0x814, 0x8);
+    rig.w0(0x100, 0x7d7);
+    rig.w0(0x22084, 0x10081);
+    rig.w0(0xd4, 64);
+    rig.w0(0xc0, 1);
+    expect(rig.intx()).toBe(true);
+    rig.spec.reset();
+    expect([rig.r0(0x100), rig.r0(0xc4), rig.r0(0xd4), rig.r0(0x22084), rig.r4(0x820)]).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
+    expect(rig.intx()).toBe(false);
+    rig.sched.runFor(1_000_000);
+    expect(rig.r0(0xc4)).toBe(0);
+  });
 });
