@@ -289,7 +289,7 @@ describe('BlockLayer snapshot', () => {
     const other = lab([{ name: 'x' }]).block.snapshot();
     expect(() => block.restore(other)).toThrow(/drives/);
     const bad = structuredClone(before);
-    bad.drives[2].rng = { v: 1, s: [1] } as never;
+    bad.drives[2].job.rng = { v: 1, s: [1] } as never;
     expect(() => block.restore(bad)).toThrow(/rng/);
     expect(stateHash(block.snapshot())).toBe(stateHash(before));
   });

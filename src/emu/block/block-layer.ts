@@ -7,8 +7,8 @@
 // (kind = drive index), all registered here at construction so a snapshot restores.
 
 import { type QmpCommandTable, QmpError } from '../control/qmp-types';
-import type { Rng, RngSnapshot } from '../core/rng';
-import type { EventId, Scheduler } from '../core/scheduler';
+import type { Rng } from '../core/rng';
+import type { Scheduler } from '../core/scheduler';
 import { RateMeter } from '../core/telemetry';
 import type { Subsystem } from '../subsystem';
 import { BlockStats, type BlockStatsSnapshot } from './blockstats';
@@ -26,24 +26,21 @@ import {
   OBJECT_NAME_SET,
   QMP_NUMERIC_NAMES,
   queryBlockThrottleFields,
-  type ThrottleConfig,
   throttleEnabled,
   UINT_MAX,
   validateConfig,
 } from './throttle-config';
 import {
-  ARRIVAL_PRIORITY,
   type ThrottleGroup,
   ThrottleGroups,
   type ThrottleGroupsSnapshot,
   type ThrottleMember,
 } from './throttle-group';
 import {
-  isSequential,
-  pacingGapNs,
-  pickDirection,
   type ResolvedWorkload,
   resolveWorkload,
+  WorkloadJob,
+  type WorkloadJobSnapshot,
   type WorkloadSpec,
   workloadError,
 } from './workload';
@@ -76,13 +73,8 @@ interface Drive {
   file: string;
   member: ThrottleMember;
   disk: VirtualDisk;
-  rng: Rng;
   stats: BlockStats;
-  workload: ResolvedWorkload;
-  /** Issued by the workload and not completed yet (throttle queue + disk). */
-  outstanding: number;
-  nextIssueNs: number;
-  pacingEventId: EventId;
+  job: WorkloadJob;
 }
 
 /** Group throughput meters, counted at throttle dispatch: iops, bps, rd_iops, wr_iops, rd_bps, wr_bps. */
@@ -90,11 +82,7 @@ const METER_KEYS = ['iops', 'bps', 'rd_iops', 'wr_iops', 'rd_bps', 'wr_bps'] as 
 
 interface DriveSnapshot {
   name: string;
-  workload: ResolvedWorkload;
-  outstanding: number;
-  nextIssueNs: number;
-  pacingEventId: number;
-  rng: RngSnapshot;
+  job: WorkloadJobSnapshot;
   disk: DiskSnapshot;
   stats: BlockStatsSnapshot;
 }
@@ -203,18 +191,29 @@ export class BlockLayer implements Subsystem {
 
     const index = this.drives.length;
     const rng = this.rng.fork();
+    const member = this.engine.addMember(index, spec.name);
     const drive: Drive = {
       index,
       name: spec.name,
       file: spec.file ?? `${spec.name}.qcow2`,
-      member: this.engine.addMember(index, spec.name),
+      member,
       disk: new VirtualDisk(this.sched, this.diskOwner, index, rng.fork()),
-      rng,
       stats: new BlockStats(spec.statsIntervals ?? [], this.sched.nowNs),
-      workload: resolveWorkload(spec.workload),
-      outstanding: 0,
-      nextIssueNs: this.sched.nowNs,
-      pacingEventId: 0,
+      job: new WorkloadJob(
+        this.sched,
+        this.workloadOwner,
+        index,
+        rng,
+        spec.workload,
+        (dir, bytes, sequential) =>
+          this.submit(member, {
+            id: this.nextRequestId++,
+            bytes,
+            dir,
+            sequential,
+            submitNs: this.sched.nowNs,
+          }),
+      ),
     };
     this.drives.push(drive);
     this.byName.set(drive.name, drive);
@@ -224,7 +223,7 @@ export class BlockLayer implements Subsystem {
     } else if (spec.group !== undefined) {
       this.engine.join(drive.member, spec.group);
     }
-    this.kick(drive);
+    drive.job.kick();
   }
 
   /** Read-only view for the command-line exporter and the UI. */
@@ -242,7 +241,7 @@ export class BlockLayer implements Subsystem {
         file: d.file,
         throttle,
         group: g ? g.name : null,
-        workload: { ...d.workload },
+        workload: { ...d.job.workload },
         statsIntervals: d.stats.intervals,
       };
     });
@@ -250,55 +249,12 @@ export class BlockLayer implements Subsystem {
 
   // ---- request path ----
 
-  private kick(d: Drive): void {
-    if (d.pacingEventId !== 0) this.sched.cancel(d.pacingEventId);
-    d.pacingEventId = this.sched.at(this.sched.nowNs, this.workloadOwner, d.index, 0, ARRIVAL_PRIORITY);
+  private submit(member: ThrottleMember, req: BlockRequest): void {
+    this.engine.submit(member, req.dir, req);
   }
 
   private onWorkloadTick(index: number): void {
-    const d = this.drives[index];
-    if (!d) return;
-    d.pacingEventId = 0;
-    this.pump(d);
-  }
-
-  /** Issues requests while the job's iodepth allows, respecting the pacing caps. */
-  private pump(d: Drive): void {
-    const w = d.workload;
-    if (w.rw === 'none') return;
-    const gapNs = pacingGapNs(w);
-    while (d.outstanding < w.iodepth) {
-      const nowNs = this.sched.nowNs;
-      if (gapNs > 0) {
-        if (nowNs < d.nextIssueNs) {
-          if (d.pacingEventId === 0) {
-            d.pacingEventId = this.sched.at(
-              Math.ceil(d.nextIssueNs),
-              this.workloadOwner,
-              d.index,
-              0,
-              ARRIVAL_PRIORITY,
-            );
-          }
-          return;
-        }
-        d.nextIssueNs = Math.max(d.nextIssueNs + gapNs, nowNs);
-      }
-      this.issue(d, nowNs);
-    }
-  }
-
-  private issue(d: Drive, nowNs: number): void {
-    const dir = pickDirection(d.workload, d.rng);
-    const req: BlockRequest = {
-      id: this.nextRequestId++,
-      bytes: d.workload.bs,
-      dir,
-      sequential: isSequential(d.workload),
-      submitNs: nowNs,
-    };
-    d.outstanding++;
-    this.engine.submit(d.member, dir, req);
+    this.drives[index]?.job.onTick();
   }
 
   private onThrottleDispatch(m: ThrottleMember, dir: Direction, req: BlockRequest): void {
@@ -321,8 +277,7 @@ export class BlockLayer implements Subsystem {
     if (!d || !req) return;
     const nowNs = this.sched.nowNs;
     d.stats.account(req.dir, req.bytes, nowNs - req.submitNs, nowNs);
-    d.outstanding--;
-    this.pump(d);
+    d.job.completed();
   }
 
   private metersFor(group: string): RateMeter[] {
@@ -442,9 +397,7 @@ export class BlockLayer implements Subsystem {
     const { device: _device, ...spec } = args;
     const err = workloadError(spec);
     if (err) throw generic(err);
-    d.workload = resolveWorkload(spec as unknown as WorkloadSpec);
-    d.nextIssueNs = this.sched.nowNs;
-    this.kick(d);
+    d.job.set(resolveWorkload(spec as unknown as WorkloadSpec));
     return {};
   }
 
@@ -476,11 +429,7 @@ export class BlockLayer implements Subsystem {
       nextRequestId: this.nextRequestId,
       drives: this.drives.map((d) => ({
         name: d.name,
-        workload: { ...d.workload },
-        outstanding: d.outstanding,
-        nextIssueNs: d.nextIssueNs,
-        pacingEventId: d.pacingEventId,
-        rng: d.rng.snapshot(),
+        job: d.job.snapshot(),
         disk: d.disk.snapshot(),
         stats: d.stats.snapshot(),
       })),
@@ -500,23 +449,7 @@ export class BlockLayer implements Subsystem {
     for (const d of s.drives) {
       VirtualDisk.validate(d.disk);
       BlockStats.validate(d.stats);
-      if (workloadError(d.workload as unknown as Record<string, unknown>))
-        throw new Error('block snapshot: bad workload');
-      if (
-        d.rng?.v !== 1 ||
-        !Array.isArray(d.rng.s) ||
-        d.rng.s.length !== 4 ||
-        !d.rng.s.every(Number.isInteger)
-      ) {
-        throw new Error('block snapshot: bad rng');
-      }
-      if (
-        !Number.isInteger(d.outstanding) ||
-        typeof d.nextIssueNs !== 'number' ||
-        !Number.isInteger(d.pacingEventId)
-      ) {
-        throw new Error('block snapshot: bad drive state');
-      }
+      WorkloadJob.validate(d.job);
     }
     const slotCount = new RateMeter().snapshot().slots.length;
     for (const ms of Object.values(s.meters ?? {})) {
@@ -532,12 +465,8 @@ export class BlockLayer implements Subsystem {
     this.nextRequestId = s.nextRequestId;
     s.drives.forEach((ds, i) => {
       const d = this.drives[i];
-      d.workload = { ...ds.workload };
-      d.outstanding = ds.outstanding;
-      d.nextIssueNs = ds.nextIssueNs;
-      d.pacingEventId = ds.pacingEventId;
+      d.job.restore(ds.job);
       d.disk.restore(ds.disk);
-      d.rng.restore(ds.rng);
       d.stats.restore(ds.stats);
     });
     this.meters.clear();

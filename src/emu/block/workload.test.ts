@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng';
+import { Scheduler } from '../core/scheduler';
 import { READ, WRITE } from './throttle';
-import { pacingGapNs, pickDirection, resolveWorkload, workloadError } from './workload';
+import { pacingGapNs, pickDirection, resolveWorkload, WorkloadJob, workloadError } from './workload';
 
 describe('workload jobs', () => {
   it('defaults to randrw 50% reads, 4 KiB, iodepth 32, unpaced', () => {
@@ -40,5 +41,52 @@ describe('workload jobs', () => {
     expect(workloadError({ rw: 'read', iodepth: 2.5 })).toBe(
       "Invalid parameter type for 'iodepth', expected: integer",
     );
+  });
+});
+
+describe('WorkloadJob', () => {
+  function rig(spec: Parameters<typeof resolveWorkload>[0]) {
+    const sched = new Scheduler();
+    const issued: { atNs: number; dir: number; bytes: number }[] = [];
+    let job: WorkloadJob | undefined;
+    const owner = sched.register('test.workload', () => job?.onTick());
+    job = new WorkloadJob(sched, owner, 0, new Rng(9), spec, (dir, bytes) =>
+      issued.push({ atNs: sched.nowNs, dir, bytes }),
+    );
+    job.kick();
+    return { sched, job, issued };
+  }
+
+  it('keeps iodepth requests outstanding and issues one more per completion', () => {
+    const { sched, job, issued } = rig({ rw: 'write', iodepth: 3, bs: 512 });
+    sched.runUntil(0);
+    expect(issued).toHaveLength(3);
+    expect(job.outstanding).toBe(3);
+    job.completed();
+    expect(issued).toHaveLength(4);
+    expect(issued.every((r) => r.dir === WRITE && r.bytes === 512)).toBe(true);
+  });
+
+  it('spaces issues by the pacing gap even with completions waiting', () => {
+    const { sched, job, issued } = rig({ rw: 'read', iodepth: 8, rate_iops: 100 });
+    for (let t = 0; t <= 1e9; t += 1e6) {
+      sched.runUntil(t);
+      while (job.outstanding > 0) job.completed();
+    }
+    expect(issued).toHaveLength(101);
+    expect(issued[1].atNs - issued[0].atNs).toBe(10_000_000);
+  });
+
+  it('stops issuing with rw none and snapshots its state', () => {
+    const { sched, job, issued } = rig({ rw: 'randrw', iodepth: 2 });
+    sched.runUntil(0);
+    job.set(resolveWorkload({ rw: 'none' }));
+    job.completed();
+    job.completed();
+    sched.runUntil(1e9);
+    expect(issued).toHaveLength(2);
+    const snap = job.snapshot();
+    expect(snap.workload.rw).toBe('none');
+    expect(() => job.restore({ ...snap, outstanding: 1.5 })).toThrow();
   });
 });

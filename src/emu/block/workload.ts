@@ -3,9 +3,11 @@
 // loop: issues are spaced by at least 1/rate), `none` to stop issuing.
 //
 // The job only decides what to issue and when; the block layer owns the request path. Direction
-// choices for randrw come from the machine's seeded Rng.
-import type { Rng } from '../core/rng';
+// choices for randrw come from the machine's seeded Rng (one stream per drive).
+import type { Rng, RngSnapshot } from '../core/rng';
+import type { EventId, Scheduler } from '../core/scheduler';
 import { type Direction, READ, WRITE } from './throttle';
+import { ARRIVAL_PRIORITY } from './throttle-group';
 
 export const RW_MODES = ['read', 'write', 'randread', 'randwrite', 'randrw', 'none'] as const;
 export type RwMode = (typeof RW_MODES)[number];
@@ -93,4 +95,125 @@ export function pickDirection(w: ResolvedWorkload, rng: Rng): Direction {
 
 export function isSequential(w: ResolvedWorkload): boolean {
   return w.rw === 'read' || w.rw === 'write';
+}
+
+export interface WorkloadJobSnapshot {
+  v: 1;
+  workload: ResolvedWorkload;
+  outstanding: number;
+  nextIssueNs: number;
+  pacingEventId: number;
+  rng: RngSnapshot;
+}
+
+/**
+ * One drive's running job. `issue` hands a new request (direction, bytes, sequential) to the
+ * block layer; the layer calls completed() when one finishes. Pacing wake-ups are scheduler
+ * events (owner given by the layer, kind = drive index) at arrival priority.
+ */
+export class WorkloadJob {
+  workload: ResolvedWorkload;
+  /** Issued and not completed yet (throttle queue + disk). */
+  outstanding = 0;
+  private nextIssueNs: number;
+  private pacingEventId: EventId = 0;
+
+  constructor(
+    private readonly sched: Scheduler,
+    private readonly owner: number,
+    private readonly kind: number,
+    private readonly rng: Rng,
+    spec: WorkloadSpec | undefined,
+    private readonly issue: (dir: Direction, bytes: number, sequential: boolean) => void,
+  ) {
+    this.workload = resolveWorkload(spec);
+    this.nextIssueNs = sched.nowNs;
+  }
+
+  /** Replaces the job (x-workload-set) and starts issuing at once. */
+  set(workload: ResolvedWorkload): void {
+    this.workload = workload;
+    this.nextIssueNs = this.sched.nowNs;
+    this.kick();
+  }
+
+  /** Schedules a wake-up now: issuing starts from an event, as a guest's would. */
+  kick(): void {
+    if (this.pacingEventId !== 0) this.sched.cancel(this.pacingEventId);
+    this.pacingEventId = this.sched.at(this.sched.nowNs, this.owner, this.kind, 0, ARRIVAL_PRIORITY);
+  }
+
+  /** The pacing event fired. */
+  onTick(): void {
+    this.pacingEventId = 0;
+    this.pump();
+  }
+
+  completed(): void {
+    this.outstanding--;
+    this.pump();
+  }
+
+  /** Issues requests while iodepth allows, respecting the pacing caps. */
+  private pump(): void {
+    const w = this.workload;
+    if (w.rw === 'none') return;
+    const gapNs = pacingGapNs(w);
+    while (this.outstanding < w.iodepth) {
+      const nowNs = this.sched.nowNs;
+      if (gapNs > 0) {
+        if (nowNs < this.nextIssueNs) {
+          if (this.pacingEventId === 0) {
+            const atNs = Math.ceil(this.nextIssueNs);
+            this.pacingEventId = this.sched.at(atNs, this.owner, this.kind, 0, ARRIVAL_PRIORITY);
+          }
+          return;
+        }
+        this.nextIssueNs = Math.max(this.nextIssueNs + gapNs, nowNs);
+      }
+      this.outstanding++;
+      this.issue(pickDirection(w, this.rng), w.bs, isSequential(w));
+    }
+  }
+
+  snapshot(): WorkloadJobSnapshot {
+    return {
+      v: 1,
+      workload: { ...this.workload },
+      outstanding: this.outstanding,
+      nextIssueNs: this.nextIssueNs,
+      pacingEventId: this.pacingEventId,
+      rng: this.rng.snapshot(),
+    };
+  }
+
+  static validate(s: WorkloadJobSnapshot): void {
+    if (s?.v !== 1 || workloadError((s.workload ?? {}) as unknown as Record<string, unknown>)) {
+      throw new Error('workload snapshot: bad workload');
+    }
+    if (
+      !Number.isInteger(s.outstanding) ||
+      typeof s.nextIssueNs !== 'number' ||
+      !Number.isInteger(s.pacingEventId)
+    ) {
+      throw new Error('workload snapshot: bad job state');
+    }
+    if (
+      s.rng?.v !== 1 ||
+      !Array.isArray(s.rng.s) ||
+      s.rng.s.length !== 4 ||
+      !s.rng.s.every(Number.isInteger)
+    ) {
+      throw new Error('workload snapshot: bad rng');
+    }
+  }
+
+  restore(s: WorkloadJobSnapshot): void {
+    WorkloadJob.validate(s);
+    this.workload = { ...s.workload };
+    this.outstanding = s.outstanding;
+    this.nextIssueNs = s.nextIssueNs;
+    this.pacingEventId = s.pacingEventId;
+    this.rng.restore(s.rng);
+  }
 }
