@@ -10,7 +10,7 @@ import { Scheduler } from '../src/emu/core/scheduler';
 import { SpecCarrier } from '../src/emu/devices/spec/spec';
 import { TdcSignalSource } from '../src/emu/devices/tdc-signal';
 import { TdcDriver } from '../src/emu/guest/tdc/tdc-driver';
-import { type DecodeState, decodeRecords } from '../src/emu/guest/tdc/tdc-record';
+import { decodeRecords, newDecodeState } from '../src/emu/guest/tdc/tdc-record';
 import type { Bench } from './bench-types';
 
 const CHANNELS = 5;
@@ -54,16 +54,7 @@ export function runDecode(batches: number): number {
     words[4 * i + 2] = (i * 37) & 0xfff;
     words[4 * i + 3] = (i << 4) | 8;
   }
-  const st: DecodeState = {
-    expectedSeq: 0,
-    hasLast: false,
-    lastW0: 0,
-    lastW1: 0,
-    lastW2: 0,
-    duplicates: 0,
-    sequenceGaps: 0,
-    gapEvents: 0,
-  };
+  const st = newDecodeState();
   const s = new Float64Array(n);
   const ps = new Float64Array(n);
   let total = 0;

@@ -293,6 +293,7 @@ export class TdcSubsystem implements Subsystem {
         dma_timeouts: s.dmaTimeouts,
         blocks_lost: s.blocksLost,
         resyncs: s.resyncs,
+        sequence_restarts: s.sequenceRestarts,
         switch_stalls: s.switchStalls,
         spurious_irqs: s.spuriousIrqs,
         rate_hz: this.telemetry[ch].ratePerSecond(this.sched.nowNs),

@@ -67,6 +67,7 @@ export interface TdcChannelStatus {
   /** Missing sequence numbers, summed over all gaps. */
   sequenceGaps: number;
   gapEvents: number;
+  sequenceRestarts: number;
   dropped: number;
   dmaErrors: number;
   dmaRetries: number;
@@ -106,6 +107,7 @@ interface ChannelState {
   duplicates: number;
   sequenceGaps: number;
   gapEvents: number;
+  sequenceRestarts: number;
   dropped: number;
   dmaErrors: number;
   dmaRetries: number;
@@ -192,7 +194,7 @@ function newChannel(): ChannelState {
     phase: 'idle',
     switchStartNs: 0,
     transfersLeft: 0,
-    expectedSeq: 0,
+    expectedSeq: -1,
     hasLast: false,
     lastW0: 0,
     lastW1: 0,
@@ -204,6 +206,7 @@ function newChannel(): ChannelState {
     duplicates: 0,
     sequenceGaps: 0,
     gapEvents: 0,
+    sequenceRestarts: 0,
     dropped: 0,
     dmaErrors: 0,
     dmaRetries: 0,
@@ -333,8 +336,9 @@ export class TdcDriver {
         ie = c.enabled ? ie | M.inputEnableChannel(ch) : ie & ~M.inputEnableChannel(ch);
         this.w0(M.CORE.INPUT_ENABLE, ie);
         if (c.enabled) {
-          // The hardware restarts the channel's sequence at 0 (tdc.md §2.10).
-          c.expectedSeq = 0;
+          // The hardware restarts the channel's numbering (tdc.md §2.10); records stored before
+          // the disable may still come first, so the first record sets the baseline.
+          c.expectedSeq = -1;
           c.hasLast = false;
           if (c.phase === 'failed') c.phase = 'idle';
           if (this.core.mode === 'correct') this.w0(M.EIC.IER, M.eicDmaBit(ch));
@@ -356,6 +360,7 @@ export class TdcDriver {
       duplicates: c.duplicates,
       sequenceGaps: c.sequenceGaps,
       gapEvents: c.gapEvents,
+      sequenceRestarts: c.sequenceRestarts,
       dropped: c.dropped,
       dmaErrors: c.dmaErrors,
       dmaRetries: c.dmaRetries,

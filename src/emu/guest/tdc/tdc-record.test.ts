@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type DecodeState,
   decodeRecords,
+  newDecodeState,
   offsetToWords,
   psWithinSecond,
   SEQ_MASK,
@@ -51,16 +52,7 @@ describe('tdc-record', () => {
     expect(sequenceGap(SEQ_MASK - 1, 1)).toBe(3);
   });
 
-  const fresh = (): DecodeState => ({
-    expectedSeq: 0,
-    hasLast: false,
-    lastW0: 0,
-    lastW1: 0,
-    lastW2: 0,
-    duplicates: 0,
-    sequenceGaps: 0,
-    gapEvents: 0,
-  });
+  const fresh = (): DecodeState => ({ ...newDecodeState(), expectedSeq: 0 });
   const rec = (s: number, coarse: number, frac: number, seq: number, ch = 1) => [
     s,
     coarse,
@@ -89,5 +81,17 @@ describe('tdc-record', () => {
     const st = fresh();
     expect(decodeRecords(words, 2, 1, st, false, new Float64Array(2), new Float64Array(2))).toBe(2);
     expect(st.duplicates).toBe(1);
+  });
+
+  it('takes a backward jump as a restart of the numbering, not as a loss', () => {
+    const words = Uint32Array.from([
+      ...rec(1, 1, 1, 100),
+      ...rec(1, 2, 1, 101),
+      ...rec(1, 3, 1, 0),
+      ...rec(1, 4, 1, 1),
+    ]);
+    const st = newDecodeState();
+    expect(decodeRecords(words, 4, 1, st, true, new Float64Array(4), new Float64Array(4))).toBe(4);
+    expect(st).toMatchObject({ sequenceGaps: 0, gapEvents: 0, sequenceRestarts: 1, expectedSeq: 2 });
   });
 });

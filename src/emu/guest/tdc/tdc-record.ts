@@ -17,6 +17,7 @@ export const RECORD_BYTES = TDC_RECORD_BYTES;
 const COARSE_PER_SECOND = TDC_COARSE_PER_SECOND;
 const PS_PER_COARSE = TDC_COARSE_PS;
 export const SEQ_MASK = TDC_SEQ_MODULO - 1;
+const SEQ_HALF = TDC_SEQ_MODULO / 2;
 
 /** Picoseconds within the second: coarse × 8000 + frac × 125 / 64, truncated as the library does. */
 export const psWithinSecond = tdcRecordPs;
@@ -70,6 +71,7 @@ export function offsetToWords(offsetPs: number): OffsetWords {
 
 /** Per-channel decoder state: sequence tracking, the previous record (duplicates) and counters. */
 export interface DecodeState {
+  /** Next sequence number expected; -1 = none yet (after enable the first record sets it). */
   expectedSeq: number;
   hasLast: boolean;
   lastW0: number;
@@ -79,12 +81,28 @@ export interface DecodeState {
   /** Missing sequence numbers, summed. */
   sequenceGaps: number;
   gapEvents: number;
+  /** Backward jumps: the hardware restarted numbering (channel disabled and enabled again). */
+  sequenceRestarts: number;
+}
+
+export function newDecodeState(): DecodeState {
+  return {
+    expectedSeq: -1,
+    hasLast: false,
+    lastW0: 0,
+    lastW1: 0,
+    lastW2: 0,
+    duplicates: 0,
+    sequenceGaps: 0,
+    gapEvents: 0,
+    sequenceRestarts: 0,
+  };
 }
 
 /**
  * Decodes n records (4 little-endian words each) of channel ch into seconds and ps within the
  * second, in one pass: records of another channel are skipped, sequence gaps are counted modulo
- * 2^28, and a record equal in words 0–2 to the previous one (scenario P6a) is counted as a
+ * 2^28 (a jump of more than 2^27 is a backward one: numbering restarted, not a loss), and a record equal in words 0–2 to the previous one (scenario P6a) is counted as a
  * duplicate and, with dropDuplicates, not delivered. Returns the number of timestamps written.
  */
 export function decodeRecords(
@@ -105,6 +123,7 @@ export function decodeRecords(
   let dup = 0;
   let gaps = 0;
   let gapEvents = 0;
+  let restarts = 0;
   for (let i = 0; i < n; i++) {
     const b = i << 2;
     const w3 = words[b + 3];
@@ -113,9 +132,13 @@ export function decodeRecords(
     const w1 = words[b + 1];
     const w2 = words[b + 2] & 0xfff;
     const seq = (w3 >>> 4) & SEQ_MASK;
-    if (seq !== expected) {
-      gaps += (seq - expected) & SEQ_MASK;
-      gapEvents++;
+    if (seq !== expected && expected >= 0) {
+      const d = (seq - expected) & SEQ_MASK;
+      if (d > SEQ_HALF) restarts++;
+      else {
+        gaps += d;
+        gapEvents++;
+      }
     }
     expected = (seq + 1) & SEQ_MASK;
     if (hasLast && w0 === l0 && w1 === l1 && w2 === l2) {
@@ -138,5 +161,6 @@ export function decodeRecords(
   st.duplicates += dup;
   st.sequenceGaps += gaps;
   st.gapEvents += gapEvents;
+  st.sequenceRestarts += restarts;
   return out;
 }
