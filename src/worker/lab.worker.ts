@@ -5,17 +5,21 @@ import { Machine, type MachineOptions } from '../emu/machine';
 import { LabHost } from './lab-host';
 import type { ToWorker } from './protocol';
 import { RackStreams } from './serial-streams';
+import { TdcStreams } from './tdc-streams';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 // Serial output, port status, bus trace and registers of the IndustryPack rack (serial-streams.ts).
 const rack = new RackStreams((item, transfer) => host.emit(item, transfer));
+// Timestamps, rates, histograms, counters and the event log of the TDC panel (tdc-streams.ts).
+const tdc = new TdcStreams((item, transfer) => host.emit(item, transfer));
 
 const host = new LabHost({
   // The lab's shape is Machine.create's to validate (it throws a message naming the bad field).
   createMachine: (lab, seed) => {
     const machine = Machine.create({ lab, seed } as MachineOptions);
     rack.attach(machine);
+    tdc.attach(machine);
     return machine;
   },
   wallMs: () => performance.now(),
@@ -42,6 +46,7 @@ function schedule(waitMs: number): void {
 function loop(): void {
   timer = undefined;
   rack.collect(performance.now());
+  tdc.collect(performance.now());
   schedule(host.pump());
 }
 
@@ -51,7 +56,7 @@ immediate.port1.onmessage = () => {
 };
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
-  if (!rack.handle(e.data)) host.handle(e.data);
+  if (!rack.handle(e.data) && !tdc.handle(e.data)) host.handle(e.data);
   schedule(0);
 };
 

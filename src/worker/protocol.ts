@@ -7,6 +7,7 @@
 // with `LabHost.emit()` in the worker, and handle it in the UI's batch router.
 import type { QmpCommand, QmpResponse } from '../emu/control/qmp-types';
 import type { RackItem, RackToWorker } from './serial-protocol';
+import type { TdcItem, TdcToWorker } from './tdc-protocol';
 
 export type { QmpCommand, QmpResponse };
 
@@ -24,6 +25,9 @@ export const DEFAULT_WATCH: readonly string[] = [
   'query-blockstats',
 ];
 
+/** The queries sampled on a fixed virtual-time grid for charts, unless `sampleSeries` changes it. */
+export const DEFAULT_SERIES = { queries: ['x-query-throttle-groups'], periodNs: 250_000_000 } as const;
+
 export type ToWorker =
   | { kind: 'qmp'; id: number; cmd: QmpCommand }
   | { kind: 'setSpeed'; speed: Speed }
@@ -35,10 +39,14 @@ export type ToWorker =
   | { kind: 'loadLab'; lab?: LabSpec; seed?: number }
   /** Sets the argument-less query commands whose results every tick carries. */
   | { kind: 'watch'; queries: string[] }
+  /** Sets the queries sampled every `periodNs` of virtual time (sent as `series` items). */
+  | { kind: 'sampleSeries'; queries: string[]; periodNs: number }
   | { kind: 'requestSnapshot'; id: number }
   | { kind: 'restoreSnapshot'; id: number; snapshot: unknown }
   /** The IndustryPack rack's views (serial-protocol.ts). */
-  | RackToWorker;
+  | RackToWorker
+  /** The TDC panel's stream and exports (tdc-protocol.ts). */
+  | TdcToWorker;
 
 export interface TickItem {
   kind: 'tick';
@@ -51,9 +59,21 @@ export interface TickItem {
   queries: Record<string, unknown>;
 }
 
+/**
+ * Results of a sampled query at every multiple of the sampling period the machine ran through
+ * since the last batch, oldest first: chart series without gaps, whatever the speed or the UI's
+ * frame rate.
+ */
+export interface SeriesItem {
+  kind: 'series';
+  query: string;
+  points: { nowNs: number; value: unknown }[];
+}
+
 export type WorkerItem =
   | { kind: 'ready'; commands: string[] }
   | TickItem
+  | SeriesItem
   | { kind: 'qmpResult'; id: number; response: QmpResponse }
   | { kind: 'labLoaded'; generation: number }
   | { kind: 'labError'; message: string }
@@ -61,7 +81,8 @@ export type WorkerItem =
   | { kind: 'fault'; message: string }
   | { kind: 'snapshot'; id: number; snapshot: unknown }
   | { kind: 'restored'; id: number; error?: string }
-  | RackItem;
+  | RackItem
+  | TdcItem;
 
 export interface FromWorker {
   kind: 'batch';
