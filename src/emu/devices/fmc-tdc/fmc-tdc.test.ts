@@ -193,3 +193,17 @@ describe('FMC TDC counters for the UI (§7)', () => {
     });
   });
 });
+
+describe('FMC TDC White Rabbit options (§2.12)', () => {
+  it('reports no WR core, or a link up at power-up, as configured', () => {
+    const sched = new Scheduler();
+    const ddr = new SparseDdr(1 << 20);
+    const noWr = new FmcTdc(sched, 'a', ddr, new Rng(1), () => {}, { wrPresent: false });
+    expect(noWr.read(CORE(0xb0))).toBe(1);
+    const linked = new FmcTdc(sched, 'b', ddr, new Rng(1), () => {}, { wrLinkUp: true, wrLockDelayNs: 1000 });
+    expect(linked.read(CORE(0xb0))).toBe(0x7);
+    linked.write(CORE(0xb4), 1);
+    sched.runFor(1000);
+    expect(linked.read(CORE(0xb0))).toBe(0x1f7);
+  });
+});

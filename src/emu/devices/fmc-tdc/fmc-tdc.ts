@@ -66,6 +66,10 @@ export interface FmcTdcOptions {
   /** Per-board oscillator error, ppm (§2.12). */
   boardPpm?: number;
   wrLockDelayNs?: number;
+  /** A White Rabbit core in the gateware (WR_STAT bit 1); default true. */
+  wrPresent?: boolean;
+  /** The WR link is up at power-up; default false (WR_STAT "no link"). */
+  wrLinkUp?: boolean;
   /** Delay from SWITCH_BUFFERS to DONE. */
   switchDoneNs?: number;
   temperatureC?: number;
@@ -125,6 +129,8 @@ export class FmcTdc {
     private readonly traceName = 'spec.tdc',
   ) {
     this.timeBase = new TdcTimeBase(sched, `${ownerName}.time`, options.wrLockDelayNs, options.boardPpm ?? 0);
+    if (options.wrPresent === false) this.timeBase.setWrPresent(false);
+    if (options.wrLinkUp) this.timeBase.setWrLink(true);
     this.acam = new AcamGpx(sched, `${ownerName}.acam`, rng, { ...ACAM_DEFAULT_OPTIONS, ...options.acam });
     this.onewire = new TdcOnewire(sched, options.temperatureC);
     const filter: FilterOptions = {
