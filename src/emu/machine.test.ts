@@ -187,6 +187,8 @@ describe('Machine', () => {
     expect(lab.drives[1].workload).toBeNull();
     const b = Machine.create({ lab });
     expect(b.labConfig()).toEqual(lab);
+    const file = a.qmp({ execute: 'x-export-config', arguments: { format: 'lab' } }) as { return: string };
+    expect(JSON.parse(file.return)).toEqual(lab);
     expect(b.qmp({ execute: 'query-block' })).toEqual(a.qmp({ execute: 'query-block' }));
   });
 

@@ -46,7 +46,8 @@ export interface MachineSnapshot {
   subsystems: Record<string, unknown>;
 }
 
-export const EXPORT_FORMATS = ['qemu', 'libvirt', 'virsh'] as const;
+/** x-export-config formats: QEMU command line, libvirt <disk> XML, virsh commands, lab file JSON. */
+export const EXPORT_FORMATS = ['qemu', 'libvirt', 'virsh', 'lab'] as const;
 
 /** A drive's resolved workload as a lab file writes it (rates only when set; idle is null). */
 function workloadConfig(w: DriveInfo['workload']): WorkloadConfig | null {
@@ -287,6 +288,7 @@ export class Machine {
     if (format === 'qemu') return exportQemuCmdline(lab);
     if (format === 'libvirt') return exportLibvirt(lab);
     if (format === 'virsh') return exportVirsh(lab, domain);
+    if (format === 'lab') return `${JSON.stringify(lab, null, 2)}\n`;
     throw new QmpError('GenericError', `Parameter 'format' does not accept value '${format}'`);
   }
 }
