@@ -4,7 +4,14 @@
 // Request path: workload issue → ThrottleGroups.submit (intercept, queue, group timer) →
 // VirtualDisk (service model) → completion event → BlockStats and the next issue.
 // Scheduler owners: `block.throttle` (group timers), `block.disk` and `block.workload`
-// (kind = drive index), all registered here at construction so a snapshot restores.
+// (kind = drive index), all registered here at construction so a snapshot restores. Group
+// timers use one owner (arg = member id) rather than one per group, because groups come and go
+// at run time while an owner must exist before a scheduler snapshot is restored.
+//
+// Not modelled: removable media ("Device has no medium"), qdev ids (the Machine maps -device
+// ids to drive names), discard/flush/write-zeroes (the jobs only read and write; discard and
+// flush are never throttled at this level, §15), the drain QEMU does before a snapshot (a
+// snapshot here captures queues and timers as they are), and the 2025 `timeout` argument.
 
 import { type QmpCommandTable, QmpError } from '../control/qmp-types';
 import type { Rng } from '../core/rng';
