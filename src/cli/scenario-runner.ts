@@ -84,7 +84,7 @@ function compare(step: Extract<Step, { kind: 'expect' }>, got: unknown): string 
 
 export class ScenarioRun {
   readonly results: CheckResult[] = [];
-  /** Where each port's serial_expect has read up to (text before it is consumed). */
+  /** Per port: where the output after the last x-serial-write to that port begins. */
   private readonly serialCursor = new Map<number, number>();
 
   constructor(
@@ -134,8 +134,8 @@ export class ScenarioRun {
 
   /**
    * Typing into a port starts a new exchange: serial_expect on that port then looks only at
-   * output that comes after the write (as `expect` does after `send`), so an old prompt does not
-   * answer for the next command's.
+   * output that comes after the write, so an old prompt does not answer for the next command's.
+   * Without a write in between, serial_expect steps search the same output (nothing is consumed).
    */
   private markSerialWrite(cmd: Record<string, unknown>): void {
     if (cmd.execute !== 'x-serial-write') return;
@@ -208,7 +208,6 @@ export class ScenarioRun {
           const out = serial.hostOutput(step.port);
           const at = out.indexOf(step.contains, from);
           if (at >= 0) {
-            this.serialCursor.set(step.port, at + step.contains.length);
             this.record(i, title, null, `after ${formatNs(m.nowNs - start)}`);
             return;
           }
