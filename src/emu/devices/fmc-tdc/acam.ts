@@ -26,6 +26,14 @@ import {
 import type { BoardTime } from './time-base';
 
 const PS_PER_S = 1_000_000_000_000;
+// Local copies of the datasheet constants used for every edge (module bindings of transpiled
+// imports can be property getters; the per-edge path reads plain constants).
+const BIN_PS = ACAM_BIN_PS;
+const FRAC_NUM = ACAM_BINS_TO_FRAC_NUM;
+const FRAC_DEN = ACAM_BINS_TO_FRAC_DEN;
+const COARSE_PS = TDC_COARSE_PS;
+const FRAC_PER_COARSE = TDC_FRAC_PER_COARSE;
+const COARSE_PER_SECOND = TDC_COARSE_PER_SECOND;
 /** ACAM start retrigger period: 64 × 8 ns (§2.4). */
 const RETRIGGER_PS = 512_000;
 
@@ -178,8 +186,8 @@ export class AcamGpx {
   /** Converts the board time of an edge to a timestamp, with the configured model. */
   quantise(t: BoardTime): TdcTimestamp {
     if (this.options.model === 'ideal') {
-      const coarse = Math.floor(t.ps / TDC_COARSE_PS);
-      const frac = Math.floor(((t.ps - coarse * TDC_COARSE_PS) * TDC_FRAC_PER_COARSE) / TDC_COARSE_PS);
+      const coarse = Math.floor(t.ps / COARSE_PS);
+      const frac = Math.floor(((t.ps - coarse * COARSE_PS) * FRAC_PER_COARSE) / COARSE_PS);
       return { seconds: t.seconds, coarse, frac, bins: 0 };
     }
     let seconds = t.seconds;
@@ -200,11 +208,11 @@ export class AcamGpx {
       seconds = (seconds + 1) >>> 0;
     }
     const startPs = Math.floor(ps / RETRIGGER_PS) * RETRIGGER_PS;
-    const bins = Math.floor((ps - startPs) / ACAM_BIN_PS);
-    const fracTotal = Math.floor((bins * ACAM_BINS_TO_FRAC_NUM) / ACAM_BINS_TO_FRAC_DEN);
-    let coarse = startPs / TDC_COARSE_PS + (fracTotal >>> 12);
-    if (coarse >= TDC_COARSE_PER_SECOND) {
-      coarse -= TDC_COARSE_PER_SECOND;
+    const bins = Math.floor((ps - startPs) / BIN_PS);
+    const fracTotal = Math.floor((bins * FRAC_NUM) / FRAC_DEN);
+    let coarse = startPs / COARSE_PS + (fracTotal >>> 12);
+    if (coarse >= COARSE_PER_SECOND) {
+      coarse -= COARSE_PER_SECOND;
       seconds = (seconds + 1) >>> 0;
     }
     return { seconds, coarse, frac: fracTotal & 0xfff, bins };

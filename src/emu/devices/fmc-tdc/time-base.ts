@@ -52,6 +52,8 @@ export function dacPpm(dac: number): number {
 export class TdcTimeBase {
   private s: TimeBaseState;
   private readonly owner: number;
+  /** ppm derived from the state, recomputed whenever DAC, board error or WR lock change. */
+  private ppmNow = 0;
 
   constructor(
     private readonly sched: Scheduler,
@@ -60,6 +62,7 @@ export class TdcTimeBase {
     boardPpm = 0,
   ) {
     this.s = TdcTimeBase.initialState(0, boardPpm);
+    this.derivePpm();
     this.owner = sched.register(ownerName, (kind) => {
       if (kind !== EV_WR_LOCK) return;
       this.s.wrLockEvent = 0;
@@ -88,6 +91,7 @@ export class TdcTimeBase {
     if (this.s.wrLockEvent) this.sched.cancel(this.s.wrLockEvent);
     const { boardPpm, wrPresent, wrLinkUp } = this.s;
     this.s = { ...TdcTimeBase.initialState(this.sched.nowNs, boardPpm), wrPresent, wrLinkUp };
+    this.derivePpm();
   }
 
   get state(): Readonly<TimeBaseState> {
@@ -96,7 +100,11 @@ export class TdcTimeBase {
 
   /** Rate error of the board clock, ppm. */
   get ppm(): number {
-    return this.s.wrLocked ? 0 : dacPpm(this.s.dac) + this.s.boardPpm;
+    return this.ppmNow;
+  }
+
+  private derivePpm(): void {
+    this.ppmNow = this.s.wrLocked ? 0 : dacPpm(this.s.dac) + this.s.boardPpm;
   }
 
   /** Board time of the instant subNsPs (0..999) after the current virtual nanosecond. */
@@ -203,6 +211,7 @@ export class TdcTimeBase {
     this.s.baseSeconds = t.seconds;
     this.s.basePs = t.ps;
     change();
+    this.derivePpm();
   }
 
   snapshot(): TimeBaseSnapshot {
@@ -216,5 +225,6 @@ export class TdcTimeBase {
     );
     const { v: _v, ...rest } = snap;
     this.s = rest;
+    this.derivePpm();
   }
 }
