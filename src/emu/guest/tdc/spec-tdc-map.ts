@@ -69,6 +69,7 @@ export const DMA = {
 export const DMA_CTRL_START = R.DMA_CTRL_START;
 export const DMA_CTRL_ABORT = R.DMA_CTRL_ABORT;
 export const DMA_STAT_IRQ = R.DMA_STAT_IRQ;
+export const DMA_ATTR_MORE = R.DMA_ATTR_MORE;
 export const DMA_STATE_IDLE = R.DMA_STAT_IDLE;
 export const DMA_STATE_BUSY = R.DMA_STAT_BUSY;
 export const DMA_STATE_ERROR = R.DMA_STAT_ERROR;

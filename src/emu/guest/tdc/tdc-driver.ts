@@ -144,6 +144,8 @@ interface DriverCore {
   bar4: number;
   irqLine: number;
   stagingAddr: number;
+  /** Descriptor table for the chained segments 2..n of a transfer. */
+  descAddr: number;
   queue: Transfer[];
   inFlight: boolean;
   chunkRecords: number;
@@ -181,6 +183,8 @@ const SWITCH_POLL_NS = 1 * US;
 const SWITCH_POLL_SLOW_NS = 100 * US;
 const ABORT_SETTLE_NS = 10 * US;
 const LOG_LINES = 256;
+const HOST_PAGE_BYTES = 4096;
+const DESC_BYTES = 32;
 const DRIVER = 'fmc-tdc';
 
 function newChannel(): ChannelState {
@@ -273,6 +277,7 @@ export class TdcDriver {
       bar4: 0,
       irqLine: -1,
       stagingAddr: 0,
+      descAddr: 0,
       queue: [],
       inFlight: false,
       chunkRecords: 0,
@@ -637,7 +642,11 @@ export class TdcDriver {
       this.channels[ch].active = 0;
     }
     if (core.stagingAddr === 0)
-      core.stagingAddr = this.platform.ram.alloc(this.stagingRecords * RECORD_BYTES, 4096);
+      core.stagingAddr = this.platform.ram.alloc(this.stagingRecords * RECORD_BYTES, HOST_PAGE_BYTES);
+    if (core.descAddr === 0) {
+      const pages = Math.ceil((this.stagingRecords * RECORD_BYTES) / HOST_PAGE_BYTES);
+      core.descAddr = this.platform.ram.alloc(Math.max(1, pages - 1) * DESC_BYTES, DESC_BYTES);
+    }
     this.requestIrq();
     // Correct driver: only the DMA sources of enabled channels; the v8 driver enables all five.
     const eic = core.mode === 'fmc-tdc-v8' ? M.EIC_DMA_ALL : 0;
@@ -852,25 +861,44 @@ export class TdcDriver {
     }
   }
 
+  /**
+   * One DMA transfer of up to the staging size, as a scatter-gather list with one segment per
+   * host page (as the v8 driver maps a ZIO block): the first segment goes into the registers, the
+   * others into 32-byte descriptors in guest RAM chained through NEXT with ATTR.MORE (§1.8).
+   */
   private startChunk(t: Transfer): void {
     const core = this.core;
     const n = Math.min(t.records - t.doneRecords, this.stagingRecords);
     const len = n * RECORD_BYTES;
-    this.w0(M.DMA.CSTART, t.ddrAddr + t.doneRecords * RECORD_BYTES);
+    const card = t.ddrAddr + t.doneRecords * RECORD_BYTES;
+    const segments = Math.ceil(len / HOST_PAGE_BYTES);
+    const ram = this.platform.ram;
+    for (let i = 1; i < segments; i++) {
+      const d = core.descAddr + DESC_BYTES * (i - 1);
+      const more = i < segments - 1;
+      ram.write32(d + 0x00, card + i * HOST_PAGE_BYTES);
+      ram.write32(d + 0x04, core.stagingAddr + i * HOST_PAGE_BYTES);
+      ram.write32(d + 0x08, 0);
+      ram.write32(d + 0x0c, Math.min(HOST_PAGE_BYTES, len - i * HOST_PAGE_BYTES));
+      ram.write32(d + 0x10, more ? d + DESC_BYTES : 0);
+      ram.write32(d + 0x14, 0);
+      ram.write32(d + 0x18, more ? M.DMA_ATTR_MORE : 0);
+    }
+    this.w0(M.DMA.CSTART, card);
     this.w0(M.DMA.HSTARTL, core.stagingAddr);
     this.w0(M.DMA.HSTARTH, 0);
-    this.w0(M.DMA.LEN, len);
-    this.w0(M.DMA.NEXTL, 0);
+    this.w0(M.DMA.LEN, Math.min(HOST_PAGE_BYTES, len));
+    this.w0(M.DMA.NEXTL, segments > 1 ? core.descAddr : 0);
     this.w0(M.DMA.NEXTH, 0);
-    this.w0(M.DMA.ATTR, 0);
+    this.w0(M.DMA.ATTR, segments > 1 ? M.DMA_ATTR_MORE : 0);
     this.w0(M.DMA.CTRL, 0);
     this.w0(M.DMA.CTRL, M.DMA_CTRL_START);
     core.inFlight = true;
     core.chunkRecords = n;
     core.dmaSerial++;
     if (core.mode === 'correct') {
-      // Scenario D3 watchdog: 10 ms + length at 50 MB/s.
-      core.watchdogAtNs = this.platform.nowNs() + 10 * MS + len * 20;
+      // Scenario D3 watchdog: 10 ms + length at 50 MB/s + 10 µs per descriptor.
+      core.watchdogAtNs = this.platform.nowNs() + 10 * MS + len * 20 + segments * 10 * US;
       core.watchdogId = this.sched.at(core.watchdogAtNs, this.owner, K_WATCHDOG, core.dmaSerial);
     }
   }
