@@ -48,6 +48,8 @@ describe('fault injector (§3)', () => {
     for (const kind of FAULT_KINDS) expect(faults.inject(kind, { channel: 0, records: 4 })).toHaveLength(1);
     expect(faults.inject('dma-error', {}, 3)).toHaveLength(3);
     expect(() => faults.inject('nonsense')).toThrow(/unknown fault kind/);
+    expect(faults.inject('eeprom', { what: 'calib-nack' })).toHaveLength(1);
+    expect(() => faults.inject('eeprom', { kind: 'melted' })).toThrow(/unknown EEPROM fault/);
   });
 
   it('snapshots its plan and log', () => {

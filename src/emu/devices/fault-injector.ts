@@ -89,6 +89,10 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/** What the 'eeprom' fault does (params.kind or params.what): B2 = fru-corrupt / wrong-name, B3 = calib-nack. */
+export const EEPROM_FAULTS = ['fru-corrupt', 'wrong-name', 'calib-nack', 'absent', 'none'] as const;
+export type EepromFaultKind = (typeof EEPROM_FAULTS)[number];
+
 export class FaultInjector {
   private records: FaultRecord[] = [];
   private nextId = 1;
@@ -188,7 +192,7 @@ export class FaultInjector {
     return this.fired(id, `CSR 0x48 FMC_PRESENCE = ${on ? 0 : 1}`);
   }
 
-  eeprom(kind: 'fru-corrupt' | 'wrong-name' | 'calib-nack' | 'absent' | 'none'): number {
+  eeprom(kind: EepromFaultKind): number {
     const id = this.arm('eeprom', { kind });
     const e = this.spec.eeprom;
     switch (kind) {
@@ -284,9 +288,16 @@ export class FaultInjector {
         case 'no-mezzanine':
           ids.push(this.noMezzanine(on));
           break;
-        case 'eeprom':
-          ids.push(this.eeprom((params.kind as 'fru-corrupt') ?? 'fru-corrupt'));
+        case 'eeprom': {
+          const what = params.kind ?? params.what ?? 'fru-corrupt';
+          if (!EEPROM_FAULTS.includes(what as EepromFaultKind)) {
+            throw new RangeError(
+              `unknown EEPROM fault "${String(what)}" (known: ${EEPROM_FAULTS.join(', ')})`,
+            );
+          }
+          ids.push(this.eeprom(what as EepromFaultKind));
           break;
+        }
         case 'acam-unlocked':
           ids.push(this.acamUnlocked(on));
           break;
