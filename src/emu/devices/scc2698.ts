@@ -183,7 +183,9 @@ export interface ChannelState {
   ctsAsserted: boolean;
   timeoutMode: boolean;
   // Host side of the line.
+  /** Host characters not yet on the line; hostQueue[hostHead] is next (compacted as it drains). */
   hostQueue: HostChar[];
+  hostHead: number;
   hostFrame: FrameFormat | null;
   unpaced: boolean;
   /** The character (or break) now on the host→device line, paced mode. */
@@ -249,6 +251,7 @@ function initialChannel(): ChannelState {
     ctsAsserted: true,
     timeoutMode: false,
     hostQueue: [],
+    hostHead: 0,
     hostFrame: null,
     unpaced: false,
     lineChar: null,
@@ -276,6 +279,38 @@ function initialBlock(): BlockState {
     ipChange: false,
     irq: false,
   };
+}
+
+// Trace text depends only on (register, name, value): cached, the trace costs little per access.
+const describeCache = new Map<string, string>();
+
+function describeRegister(r: number, name: string, value: number): string {
+  const key = `${r}:${name}:${value}`;
+  const hit = describeCache.get(key);
+  if (hit !== undefined) return hit;
+  const block = (r >> 4) & 3;
+  const decoded = SCC_REGS.decode(name as keyof typeof BLOCK_REGS, value);
+  const m = /^(MR1|MR2|SR|CSR|CR|RHR|THR)([AB])$/.exec(name);
+  const label = m
+    ? `${m[1]}${'ABCDEFGH'[block * 2 + (m[2] === 'B' ? 1 : 0)]}`
+    : `${name}[${BLOCK_NAMES[block]}]`;
+  const text = label + decoded.slice(name.length);
+  if (describeCache.size < 65536) describeCache.set(key, text);
+  return text;
+}
+
+/** Host characters waiting (O(1) dequeue: a head index, compacted once half is consumed). */
+function queued(ch: ChannelState): number {
+  return ch.hostQueue.length - ch.hostHead;
+}
+
+function dequeue(ch: ChannelState): HostChar {
+  const hc = ch.hostQueue[ch.hostHead++];
+  if (ch.hostHead >= 1024 && ch.hostHead * 2 >= ch.hostQueue.length) {
+    ch.hostQueue.splice(0, ch.hostHead);
+    ch.hostHead = 0;
+  }
+  return hc;
 }
 
 const PARITY_WITH: Parity[] = ['even', 'odd'];
@@ -314,6 +349,7 @@ export class Scc2698 {
         if (prev) {
           // The far end keeps sending; a character already on the line is lost to the reset.
           fresh.hostQueue = prev.hostQueue;
+          fresh.hostHead = prev.hostHead;
           fresh.hostFrame = prev.hostFrame;
           fresh.unpaced = prev.unpaced;
           fresh.ctsAsserted = prev.ctsAsserted;
@@ -466,13 +502,7 @@ export class Scc2698 {
   describe(r: number, dir: 'read' | 'write', value: number): string {
     const name = this.regName(r, dir);
     if (!name) return `reg ${r}`;
-    const block = (r >> 4) & 3;
-    const decoded = SCC_REGS.decode(name as keyof typeof BLOCK_REGS, value);
-    const m = /^(MR1|MR2|SR|CSR|CR|RHR|THR)([AB])$/.exec(name);
-    const label = m
-      ? `${m[1]}${'ABCDEFGH'[block * 2 + (m[2] === 'B' ? 1 : 0)]}`
-      : `${name}[${BLOCK_NAMES[block]}]`;
-    return label + decoded.slice(name.length);
+    return describeRegister(r & 63, name, value & 0xff);
   }
 
   read(r: number): number {
@@ -836,7 +866,7 @@ export class Scc2698 {
       ch.rxHold = null;
     }
     this.updateRts(c);
-    if (ch.unpaced && ch.hostQueue.length > 0) this.scheduleKick(c);
+    if (ch.unpaced && queued(ch) > 0) this.scheduleKick(c);
     this.updateIrq();
     return top.byte;
   }
@@ -917,7 +947,7 @@ export class Scc2698 {
   /** Unpaced: bytes enter as fast as the FIFO drains (no overrun possible); paced otherwise. */
   setUnpaced(c: number, unpaced: boolean): void {
     this.ch(c).unpaced = unpaced;
-    if (this.ch(c).hostQueue.length > 0) this.scheduleKick(c);
+    if (queued(this.ch(c)) > 0) this.scheduleKick(c);
   }
 
   /** The host's line settings for sending; null = always match the receiver's programming. */
@@ -928,7 +958,7 @@ export class Scc2698 {
   /** Bytes the host has queued that have not yet entered the receiver. */
   hostBacklog(c: number): number {
     const ch = this.ch(c);
-    return ch.hostQueue.length + (ch.lineChar ? 1 : 0);
+    return queued(ch) + (ch.lineChar ? 1 : 0);
   }
 
   private scheduleKick(c: number): void {
@@ -945,8 +975,8 @@ export class Scc2698 {
     const ch = this.ch(c);
     ch.kickEvent = 0;
     if (ch.unpaced) {
-      while (ch.hostQueue.length > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && !ch.rxHold) {
-        const hc = ch.hostQueue.shift() as HostChar;
+      while (queued(ch) > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && !ch.rxHold) {
+        const hc = dequeue(ch);
         if (hc.condition === 'break') {
           this.deliverToReceiver(c, this.breakSample(), null);
           this.endBreak(c);
@@ -960,8 +990,8 @@ export class Scc2698 {
       this.updateIrq();
       return;
     }
-    if (ch.lineChar || ch.hostQueue.length === 0) return;
-    const hc = ch.hostQueue.shift() as HostChar;
+    if (ch.lineChar || queued(ch) === 0) return;
+    const hc = dequeue(ch);
     ch.lineChar = hc;
     ch.lineLost = !ch.rxEnabled;
     const delayNs = hc.clocked ? 0 : charTimeNs(this.senderFrame(c, hc));
@@ -1131,7 +1161,10 @@ export class Scc2698 {
     check(Array.isArray(snap.blocks) && snap.blocks.length === 4, 'scc2698: 4 blocks');
     for (const ch of snap.channels) {
       check(Array.isArray(ch.rxFifo) && ch.rxFifo.length <= RX_FIFO_DEPTH, 'scc2698: rx fifo');
-      check(Array.isArray(ch.hostQueue), 'scc2698: host queue');
+      check(
+        Array.isArray(ch.hostQueue) && Number.isInteger(ch.hostHead) && ch.hostHead <= ch.hostQueue.length,
+        'scc2698: host queue',
+      );
       check(ch.mrPointer === 0 || ch.mrPointer === 1, 'scc2698: MR pointer');
       for (const k of ['mr1', 'mr2', 'csr', 'txEvent', 'lineEvent', 'kickEvent'] as const)
         check(Number.isInteger(ch[k]), `scc2698: ${k}`);
