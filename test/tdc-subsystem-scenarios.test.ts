@@ -419,6 +419,29 @@ describe('TDC subsystem: snapshot', () => {
     expect(JSON.stringify(b.qmp('x-query-tdc'))).toBe(expected);
   });
 
+  it('restore + run equals run from any instant: mid-probe, mid-switch, mid-DMA', () => {
+    for (const atNs of [150_000, 1_100_000, 21_300_000, 31_302_000, 41_305_500]) {
+      const sched = new Scheduler();
+      const trace = new TraceRing(16, () => sched.nowNs);
+      const a = createTdcSubsystem(sched, new Rng(9), trace, undefined, undefined, { ramBytes: 1 << 20 });
+      a.qmpCommands()['x-tdc-pulses']({ channel: 3, period_ns: 10_000, width_ns: 300, count: 0 });
+      sched.runUntil(atNs);
+      const snap = JSON.parse(JSON.stringify(a.snapshot()));
+      const schedSnap = sched.snapshot();
+      sched.runFor(30 * MS);
+      const expected = JSON.stringify(a.qmpCommands()['x-query-tdc']({}));
+
+      const sched2 = new Scheduler();
+      const b = createTdcSubsystem(sched2, new Rng(9), new TraceRing(16), undefined, undefined, {
+        ramBytes: 1 << 20,
+      });
+      sched2.restore(schedSnap);
+      b.restore(snap);
+      sched2.runFor(30 * MS);
+      expect(JSON.stringify(b.qmpCommands()['x-query-tdc']({}))).toBe(expected);
+    }
+  });
+
   it('a bad snapshot throws and changes nothing', () => {
     const { tdc, qmp, run } = lab();
     train(qmp);
