@@ -13,8 +13,11 @@
 // poll, buffer resynchronisation, duplicate and gap detection, spurious IRQ masking). Mode
 // 'fmc-tdc-v8' reproduces the "real v8 driver" column for D1, D3, D8 and I1: no completion on a DMA
 // error (the EIC stays masked and acquisition stops), no DMA watchdog, an unbounded switch poll, and
-// "not mine" for an interrupt of a disabled channel. Not done: EEPROM/FRU and calibration reading
-// over I2C (calibration comes from options), White Rabbit, FIFO builds, raw mode.
+// "not mine" for an interrupt of a disabled channel. The probe checks the FRU and reads the
+// calibration over the FMC I2C master (fmc-eeprom-reader.ts); DMA transfers are scatter-gather
+// lists with one segment per host page. Not done: White Rabbit (B6), the thermometer (B5),
+// FIFO builds (D10), raw mode, MSI, and the v8 driver's D9 misbehaviour (v8 mode resyncs nothing
+// but does not deliberately DMA the wrong buffer either).
 import type { AccessWidth, Platform } from '../../bus/types';
 import type { EventId, Scheduler } from '../../core/scheduler';
 import { DEFAULT_CALIBRATION, EepromError, FmcEepromReader } from './fmc-eeprom-reader';
