@@ -187,6 +187,7 @@ test('the QMP console runs commands with history, and the lab exports as QEMU ar
 
 test('a saved state can be restored: the clock goes back to it', async ({ page }) => {
   await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Resume' })).toHaveAttribute('aria-pressed', 'true');
   const savedAt = await virtualS(page);
   await page.getByRole('button', { name: 'Save state' }).click();
   await expect(page.getByRole('button', { name: 'Restore state' })).toBeEnabled();

@@ -53,6 +53,9 @@ function route(item: WorkerItem): void {
     case 'fault':
       store.setWorkerError(`The machine stopped: ${item.message}`);
       break;
+    case 'series':
+      store.pushSeries(item);
+      break;
     case 'snapshot':
     case 'restored': {
       const resolve = pendingSnapshots.get(item.id);
@@ -81,13 +84,16 @@ function receive(batch: FromWorker): void {
   let replies = false;
   for (const item of batch.items) {
     if (item.kind === 'tick') pendingTick = item;
+    else if (item.kind === 'series')
+      useLab.getState().pushSeries(item); // a stream: no re-render
     else if (isRackItem(item))
       routeRackItem(item); // streams: not replies, no tick flush
     else replies = true;
   }
   if (replies) {
     applyPendingTick();
-    for (const item of batch.items) if (item.kind !== 'tick' && !isRackItem(item)) route(item);
+    for (const item of batch.items)
+      if (item.kind !== 'tick' && item.kind !== 'series' && !isRackItem(item)) route(item);
   }
   if (pendingTick && !frameRequested) {
     frameRequested = true;

@@ -1,7 +1,7 @@
 // The UI's one store (STYLE §7): the latest tick, the watched query results, bounded chart
 // series per throttle group, and lab-level status. Only this module creates zustand state.
 import { create } from 'zustand';
-import type { Speed, TickItem } from '../worker/protocol';
+import type { SeriesItem, Speed, TickItem } from '../worker/protocol';
 import type { BlockInfo, BlockStatsInfo, ThrottleGroupInfo } from './qmp-shapes';
 import { asArray } from './qmp-shapes';
 import { SeriesRing } from './series';
@@ -9,9 +9,8 @@ import { emptyRack, type RackState } from './terminal/rack-state';
 
 /** Virtual seconds of history the charts show. */
 export const CHART_WINDOW_S = 30;
-/** Minimum virtual time between two chart samples. */
-const SAMPLE_EVERY_S = 0.25;
-const SERIES_CAPACITY = 240;
+/** Points kept per group: 30 s at the worker's 250 ms sampling grid (protocol DEFAULT_SERIES). */
+const SERIES_CAPACITY = 121;
 /** Charts redraw at most this often (wall ms); the text alternatives follow every tick. */
 const CHART_REDRAW_MS = 500;
 
@@ -36,6 +35,8 @@ export interface LabState {
   rack: RackState;
 
   applyTick(t: TickItem): void;
+  /** Appends sampled points to the chart rings (no re-render; the next tick redraws). */
+  pushSeries(item: SeriesItem): void;
   labLoaded(generation: number): void;
   setLabError(message: string | undefined): void;
   setReady(commands: string[]): void;
@@ -44,6 +45,8 @@ export interface LabState {
 }
 
 let lastRedrawMs = Number.NEGATIVE_INFINITY;
+/** Samples arrived since the charts were last redrawn. */
+let seriesDirty = false;
 
 export const useLab = create<LabState>()((set, get) => ({
   connected: false,
@@ -62,36 +65,12 @@ export const useLab = create<LabState>()((set, get) => ({
 
   applyTick(t) {
     const groups = asArray<ThrottleGroupInfo>(t.queries['x-query-throttle-groups']);
-    const tS = t.nowNs / 1e9;
-    const { series } = get();
-    let sampled = false;
-    for (const g of groups) {
-      let ring = series.get(g.name);
-      if (!ring) {
-        ring = new SeriesRing(SERIES_CAPACITY);
-        series.set(g.name, ring);
-      }
-      const last = ring.last();
-      if (last && tS < last.t) {
-        ring = new SeriesRing(SERIES_CAPACITY); // time went back (snapshot restore)
-        series.set(g.name, ring);
-      }
-      if (!last || tS - last.t >= SAMPLE_EVERY_S || tS < last.t) {
-        ring.push({
-          t: tS,
-          iops: g.iops,
-          rd_iops: g.rd_iops,
-          wr_iops: g.wr_iops,
-          bps: g.bps,
-          rd_bps: g.rd_bps,
-          wr_bps: g.wr_bps,
-        });
-        sampled = true;
-      }
-    }
     const wallMs = performance.now();
-    const redraw = sampled && wallMs - lastRedrawMs >= CHART_REDRAW_MS;
-    if (redraw) lastRedrawMs = wallMs;
+    const redraw = seriesDirty && wallMs - lastRedrawMs >= CHART_REDRAW_MS;
+    if (redraw) {
+      lastRedrawMs = wallMs;
+      seriesDirty = false;
+    }
     set((s) => ({
       connected: true,
       nowNs: t.nowNs,
@@ -106,6 +85,25 @@ export const useLab = create<LabState>()((set, get) => ({
           : s.blockstats,
       seriesVersion: redraw ? s.seriesVersion + 1 : s.seriesVersion,
     }));
+  },
+
+  pushSeries(item) {
+    if (item.query !== 'x-query-throttle-groups') return;
+    const { series } = get();
+    for (const point of item.points) {
+      const tS = point.nowNs / 1e9;
+      for (const g of asArray<ThrottleGroupInfo>(point.value)) {
+        let ring = series.get(g.name);
+        const last = ring?.last();
+        if (!ring || (last && tS <= last.t)) {
+          ring = new SeriesRing(SERIES_CAPACITY); // new, or time went back (snapshot restore)
+          series.set(g.name, ring);
+        }
+        const { iops, rd_iops, wr_iops, bps, rd_bps, wr_bps } = g;
+        ring.push({ t: tS, iops, rd_iops, wr_iops, bps, rd_bps, wr_bps });
+        seriesDirty = true;
+      }
+    }
   },
 
   labLoaded(generation) {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { HostedMachine } from './lab-host';
 import { LabHost } from './lab-host';
-import type { FromWorker, LabSpec, QmpCommand, QmpResponse, TickItem, WorkerItem } from './protocol';
+import type {
+  FromWorker,
+  LabSpec,
+  QmpCommand,
+  QmpResponse,
+  SeriesItem,
+  TickItem,
+  WorkerItem,
+} from './protocol';
 
 /** A fake machine whose run() costs `wallMsPerVirtualMs` of the fake wall clock. */
 class FakeMachine implements HostedMachine {
@@ -23,6 +31,7 @@ class FakeMachine implements HostedMachine {
   qmp(cmd: QmpCommand): QmpResponse {
     if (cmd.execute === 'query-commands') return { return: [{ name: 'query-block' }, { name: 'x-label' }] };
     if (cmd.execute === 'x-label') return { return: this.label };
+    if (cmd.execute === 'x-query-throttle-groups') return { return: [{ name: 'g', atNs: this.nowNs }] };
     if (cmd.execute === 'query-block') return { return: [{ device: 'hd1' }] };
     return { error: { class: 'CommandNotFound', desc: `The command ${cmd.execute} has not been found` } };
   }
@@ -47,6 +56,10 @@ function rig(wallMsPerVirtualMs = 0.01) {
   host.start();
   const items = (): WorkerItem[] => posted.flatMap((b) => b.items);
   const ticks = (): TickItem[] => items().filter((i): i is TickItem => i.kind === 'tick');
+  const seriesTimes = (): number[] =>
+    items()
+      .filter((i): i is SeriesItem => i.kind === 'series')
+      .flatMap((i) => i.points.map((p) => p.nowNs));
   /** Simulates the worker loop for `wallMs` of wall time. */
   const runFor = (wallMs: number) => {
     const end = clock.ms + wallMs;
@@ -55,7 +68,7 @@ function rig(wallMsPerVirtualMs = 0.01) {
       clock.ms += Math.max(waitMs, 0.05);
     }
   };
-  return { clock, posted, machines, host, items, ticks, runFor };
+  return { clock, posted, machines, host, items, ticks, seriesTimes, runFor };
 }
 
 describe('LabHost pacing', () => {
@@ -143,7 +156,7 @@ describe('LabHost messages', () => {
     });
     const tick = r.ticks().at(-1)!;
     expect(tick.queries['query-block']).toEqual([{ device: 'hd1' }]);
-    expect(tick.queries).not.toHaveProperty('x-query-throttle-groups');
+    expect(tick.queries).not.toHaveProperty('query-blockstats'); // failed: left out
     r.host.handle({ kind: 'watch', queries: ['x-label'] });
     r.runFor(100);
     expect(r.ticks().at(-1)!.queries).toEqual({ 'x-label': 'default' });
@@ -191,5 +204,29 @@ describe('LabHost messages', () => {
     r.host.handle({ kind: 'qmp', id: 3, cmd: { execute: 'x-label' } });
     r.runFor(50);
     expect(r.items()).toContainEqual({ kind: 'qmpResult', id: 3, response: { return: 'default' } });
+  });
+
+  it('samples the chart series on the 250 ms virtual grid at any speed, and while stepping', () => {
+    const r = rig();
+    r.runFor(1100);
+    expect(r.seriesTimes()).toEqual([250e6, 500e6, 750e6, 1000e6]);
+    r.host.handle({ kind: 'setSpeed', speed: 'max' });
+    r.runFor(200);
+    r.host.handle({ kind: 'pause' });
+    r.runFor(50);
+    const times = r.seriesTimes();
+    expect(times.length).toBeGreaterThan(10);
+    expect(times).toEqual(times.map((_, i) => (i + 1) * 250e6));
+    const at = r.host.nowNs;
+    r.host.handle({ kind: 'step', ns: 1e9 });
+    r.runFor(50);
+    const grid = Math.floor(at / 250e6) * 250e6;
+    expect(r.seriesTimes().slice(times.length)).toEqual([1, 2, 3, 4].map((k) => grid + k * 250e6));
+    const last = r
+      .items()
+      .filter((i): i is SeriesItem => i.kind === 'series')
+      .at(-1)!;
+    expect(last.query).toBe('x-query-throttle-groups');
+    expect(last.points.at(-1)!.value).toEqual([{ name: 'g', atNs: grid + 1e9 }]);
   });
 });

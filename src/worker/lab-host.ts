@@ -7,7 +7,7 @@
 // achieved speed says so). At "max" it runs in chunks until `sliceMs` of wall time is used, then
 // yields so messages are handled. Chunk size adapts so one `run()` takes about a millisecond.
 import type { FromWorker, LabSpec, QmpCommand, QmpResponse, Speed, ToWorker, WorkerItem } from './protocol';
-import { DEFAULT_WATCH } from './protocol';
+import { DEFAULT_SERIES, DEFAULT_WATCH } from './protocol';
 
 /** What the host needs of a Machine (the real one is src/emu/machine.ts). */
 export interface HostedMachine {
@@ -51,6 +51,10 @@ export class LabHost {
   private speed: Speed = 1;
   private paused = false;
   private watch: string[] = [...DEFAULT_WATCH];
+  private seriesQueries: string[] = [...DEFAULT_SERIES.queries];
+  private seriesPeriodNs: number = DEFAULT_SERIES.periodNs;
+  private nextSampleNs = 0;
+  private seriesPoints = new Map<string, { nowNs: number; value: unknown }[]>();
 
   private wallStartMs = 0;
   private virtualStartNs = 0;
@@ -120,7 +124,7 @@ export class LabHost {
       case 'step':
         this.paused = true;
         try {
-          if (this.machine && msg.ns > 0) this.machine.run(Math.floor(msg.ns));
+          if (this.machine && msg.ns > 0) this.runSampled(this.machine, Math.floor(msg.ns));
         } catch (e) {
           this.fault(e);
         }
@@ -130,6 +134,13 @@ export class LabHost {
         break;
       case 'watch':
         this.watch = [...msg.queries];
+        break;
+      case 'sampleSeries':
+        if (Number.isInteger(msg.periodNs) && msg.periodNs > 0) {
+          this.seriesQueries = [...msg.queries];
+          this.seriesPeriodNs = msg.periodNs;
+          this.resetSampling();
+        }
         break;
       case 'requestSnapshot':
         this.emit({ kind: 'snapshot', id: msg.id, snapshot: this.machine?.snapshot?.() });
@@ -185,6 +196,7 @@ export class LabHost {
     this.generation++;
     this.speedSamples.length = 0;
     this.rebase();
+    this.resetSampling();
     this.emit({ kind: 'labLoaded', generation: this.generation });
   }
 
@@ -196,6 +208,7 @@ export class LabHost {
       return e instanceof Error ? e.message : String(e);
     }
     this.rebase();
+    this.resetSampling();
     return undefined;
   }
 
@@ -217,7 +230,7 @@ export class LabHost {
         deltaNs = Math.min(deltaNs, remainingNs);
       }
       const before = wallMs;
-      m.run(deltaNs);
+      this.runSampled(m, deltaNs);
       wallMs = this.opts.wallMs();
       if (deltaNs === this.chunkNs) this.adaptChunk(wallMs - before);
       if (wallMs - sliceStartMs >= this.sliceMs) break;
@@ -226,6 +239,40 @@ export class LabHost {
     const lagNs = this.targetNs(wallMs) - m.nowNs;
     if (lagNs > this.maxLagMs * NS_PER_MS * (this.speed as number)) this.rebase();
     return lagNs > 0;
+  }
+
+  /** Drops pending samples and puts the next one on the grid point after now. */
+  private resetSampling(): void {
+    this.seriesPoints.clear();
+    const nowNs = this.nowNs;
+    this.nextSampleNs = nowNs - (nowNs % this.seriesPeriodNs) + this.seriesPeriodNs;
+  }
+
+  /** Runs deltaNs, stopping on each multiple of the sampling period to sample the series. */
+  private runSampled(m: HostedMachine, deltaNs: number): void {
+    const endNs = m.nowNs + deltaNs;
+    while (m.nowNs < endNs) {
+      const startNs = m.nowNs;
+      m.run(Math.min(endNs, this.nextSampleNs) - startNs);
+      if (m.nowNs >= this.nextSampleNs) {
+        this.sample(m);
+        this.nextSampleNs += this.seriesPeriodNs;
+      }
+      if (m.nowNs === startNs) break; // a machine that does not advance must not hang the worker
+    }
+  }
+
+  private sample(m: HostedMachine): void {
+    for (const execute of this.seriesQueries) {
+      const r = m.qmp({ execute });
+      if (!('return' in r)) continue;
+      let points = this.seriesPoints.get(execute);
+      if (!points) {
+        points = [];
+        this.seriesPoints.set(execute, points);
+      }
+      points.push({ nowNs: m.nowNs, value: r.return });
+    }
   }
 
   private targetNs(wallMs: number): number {
@@ -252,6 +299,8 @@ export class LabHost {
   private tick(nowMs: number): void {
     this.lastTickMs = nowMs;
     this.dirty = false;
+    for (const [query, points] of this.seriesPoints) this.emit({ kind: 'series', query, points });
+    this.seriesPoints.clear();
     const queries: Record<string, unknown> = {};
     if (this.machine) {
       for (const execute of this.watch) {
