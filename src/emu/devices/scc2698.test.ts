@@ -369,6 +369,19 @@ describe('SCC2698B receiver', () => {
     expect(scc.read(reg(1, 'RHR'))).toBe(0x41);
   });
 
+  it('flags parity errors when an 8N1 host talks to the Linux probe settings (MR1 0x03, MR2 0x00)', () => {
+    const { sched, scc, open } = rig();
+    open(5, 0x03, 0x00);
+    scc.setHostFrame(5, { baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 });
+    scc.receiveFromHost(5, 0x41); // two ones: even parity wants 0, the receiver samples the stop bit (1)
+    scc.receiveFromHost(5, 0x43); // three ones: parity 1 matches the stop bit by luck
+    sched.runUntil(3 * CHAR_9600_8N1_NS);
+    expect(scc.read(reg(5, 'SR')) & (SR_PE | SR_FE)).toBe(SR_PE);
+    expect(scc.read(reg(5, 'RHR'))).toBe(0x41);
+    expect(scc.read(reg(5, 'SR')) & (SR_PE | SR_FE)).toBe(0);
+    expect(scc.read(reg(5, 'RHR'))).toBe(0x43);
+  });
+
   it('loses characters arriving while the receiver is disabled (paced)', () => {
     const { sched, scc, open } = rig();
     open(0);

@@ -70,6 +70,8 @@ describe('TPCI200 PCI identity and PLX9030 registers', () => {
     expect(rd(0, 0x00, 4)).toBe(0x0fff_ff00);
     expect(rd(0, 0x60, 4)).toBe(0);
     expect(card.describe(0, LAS1BRD, 'write', 0x1541_20a2, 4)).toMatch(/^LAS1BRD BUS_WIDTH=1 BE/);
+    expect(card.describe(0, INTCSR, 'read', 0x45, 2)).toBe('INTCSR LINT1_EN LINT1_STAT PCI_INT_EN');
+    expect(card.describe(0, 0x4e, 'read', 0, 2)).toBe('PROT_AREA');
   });
 });
 

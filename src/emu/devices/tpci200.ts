@@ -484,7 +484,7 @@ export class Tpci200 implements PciFunction {
 
   describe(bar: number, offset: number, dir: 'read' | 'write', value: number, width: AccessWidth): string {
     if (bar === 0 || bar === 1) {
-      const name = LCR.nameAt(offset & ~3, dir) ?? LCR.nameAt(offset & ~1, dir);
+      const name = LCR.nameAt(offset, dir) ?? LCR.nameAt(offset & ~1, dir) ?? LCR.nameAt(offset & ~3, dir);
       if (!name) return `LCR ${hex(offset)}`;
       const def = PLX_LCR_REGS[name];
       const shift = 8 * (offset - def.offset);
