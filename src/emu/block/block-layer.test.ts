@@ -51,6 +51,10 @@ describe('BlockLayer throttling', () => {
     const hd6 = groups.find((g) => g.name === 'hd6')!;
     expect(hd6.members).toEqual(['hd6']);
     expect(Math.abs(hd6.iops - 500) / 500).toBeLessThan(0.01);
+    const queued = (foo as unknown as { queued: { device: string; rd: number; wr: number }[] }).queued;
+    expect(queued.map((q) => q.device)).toEqual(['hd1', 'hd2', 'hd4']);
+    // Every member keeps its iodepth of 32 mostly waiting at the throttle.
+    for (const q of queued) expect(q.rd + q.wr).toBeGreaterThan(25);
   });
 
   it('shares the group rate fairly between members (one request per member per turn)', () => {

@@ -371,6 +371,8 @@ export class BlockLayer implements Subsystem {
         limits: configToQmp(g.state.config()),
         ...rates,
         levels: this.levels(g),
+        // Requests held by the throttle (queued or woken, not yet dispatched), per member.
+        queued: [...g.members].reverse().map((m) => ({ device: m.name, rd: m.pending[0], wr: m.pending[1] })),
       };
     });
   }
