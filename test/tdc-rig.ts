@@ -1,7 +1,8 @@
-// Smallest rig for the SPEC + FMC TDC models: scheduler, seeded rng, a local RAM (PhysMemory),
-// the carrier as a PciFunction with its INTx level recorded, and register helpers by BAR offset.
+// Smallest rig for the SPEC + FMC TDC models: scheduler, seeded rng, 1 MiB of guest RAM
+// (RamMemory), the carrier as a PciFunction with its INTx level recorded (no PCI bus: BARs are
+// called directly), signal sources, fault injector, and register helpers by BAR offset.
 
-import type { PhysMemory } from '../src/emu/bus/types';
+import { RamMemory } from '../src/emu/bus/phys-memory';
 import { Rng } from '../src/emu/core/rng';
 import { Scheduler } from '../src/emu/core/scheduler';
 import { TraceRing } from '../src/emu/core/trace';
@@ -9,51 +10,9 @@ import { FaultInjector } from '../src/emu/devices/fault-injector';
 import { SpecCarrier, type SpecOptions } from '../src/emu/devices/spec/spec';
 import { TdcSignalSource } from '../src/emu/devices/tdc-signal';
 
-export class TestRam implements PhysMemory {
-  readonly bytes: Uint8Array;
-  private next = 0x10000;
-  constructor(readonly size = 1 << 20) {
-    this.bytes = new Uint8Array(size);
-  }
-  private check(addr: number, n: number): void {
-    if (addr < 0 || addr + n > this.size) throw new RangeError(`ram: 0x${addr.toString(16)}+${n}`);
-  }
-  read8(a: number): number {
-    this.check(a, 1);
-    return this.bytes[a];
-  }
-  write8(a: number, v: number): void {
-    this.check(a, 1);
-    this.bytes[a] = v;
-  }
-  read32(a: number): number {
-    this.check(a, 4);
-    return (
-      (this.bytes[a] | (this.bytes[a + 1] << 8) | (this.bytes[a + 2] << 16) | (this.bytes[a + 3] << 24)) >>> 0
-    );
-  }
-  write32(a: number, v: number): void {
-    this.check(a, 4);
-    for (let i = 0; i < 4; i++) this.bytes[a + i] = (v >>> (8 * i)) & 0xff;
-  }
-  readBytes(a: number, n: number): Uint8Array {
-    this.check(a, n);
-    return this.bytes.slice(a, a + n);
-  }
-  writeBytes(a: number, d: Uint8Array): void {
-    this.check(a, d.length);
-    this.bytes.set(d, a);
-  }
-  alloc(n: number, align = 4096): number {
-    const a = Math.ceil(this.next / align) * align;
-    this.next = a + n;
-    return a;
-  }
-}
-
 export interface Rig {
   sched: Scheduler;
-  ram: TestRam;
+  ram: RamMemory;
   spec: SpecCarrier;
   signals: TdcSignalSource;
   faults: FaultInjector;
@@ -68,7 +27,7 @@ export interface Rig {
 export function makeRig(options: SpecOptions = {}, seed = 1, busMaster = true): Rig {
   const sched = new Scheduler();
   const rng = new Rng(seed);
-  const ram = new TestRam();
+  const ram = new RamMemory(1 << 20);
   const trace = new TraceRing(1024, () => sched.nowNs);
   const spec = new SpecCarrier(sched, ram, rng.fork(), { trace, ...options });
   let level = false;

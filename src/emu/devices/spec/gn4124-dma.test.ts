@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TestRam } from '../../../../test/tdc-rig';
+import { RamMemory } from '../../bus/phys-memory';
 import { Scheduler } from '../../core/scheduler';
 import { DMA_REGS as R } from '../../hw/spec-tdc-regs';
 import { SparseDdr } from './ddr';
@@ -7,7 +7,7 @@ import { Gn4124Dma, swapBytes } from './gn4124-dma';
 
 function rig(busMaster = true) {
   const sched = new Scheduler();
-  const ram = new TestRam(1 << 16);
+  const ram = new RamMemory(1 << 16);
   const ddr = new SparseDdr(1 << 20);
   let irq = false;
   const fired: [number, string][] = [];
