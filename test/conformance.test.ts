@@ -1,11 +1,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runConformance } from '../src/cli/conformance';
 
-const SINGLE = '/work/shared/specs/throttle-traces.json';
-const GROUP = '/work/shared/specs/throttle-group-traces.json';
+// The reference traces live beside the checkout, in shared/specs (README: conformance).
+const spec = (name: string) => fileURLToPath(new URL(`../../shared/specs/${name}`, import.meta.url));
+const SINGLE = spec('throttle-traces.json');
+const GROUP = spec('throttle-group-traces.json');
 
 function tempFile(content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'conformance-'));
