@@ -221,6 +221,18 @@ describe('TPCI200 carrier registers and interrupts', () => {
     expect(rd(3, ID(0) + 1, 1)).toBe(0x49);
   });
 
+  it('resets its registers and pulses RESET# to the modules on a PCI reset', () => {
+    const { rd, wr, linuxPlx, ipoctal, card } = rig();
+    linuxPlx();
+    wr(2, CTRL_A, 0xc0, 2);
+    wr(5, 0x01, 0x09, 1);
+    card.reset();
+    expect(rd(2, CTRL_A, 2)).toBe(0);
+    expect(rd(0, LAS1BRD, 4)).toBe(0x1441_20a2);
+    expect(ipoctal.intAck(0)).toBe(0);
+    expect(rd(3, ID(0), 1)).toBe(0x49); // module answers again, LAS1 back to little-endian
+  });
+
   it('decodes BAR3 accesses to the module register in the trace text', () => {
     const { card, linuxPlx, ipoctal } = rig();
     linuxPlx();

@@ -208,7 +208,11 @@ export class Tpci200 implements PciFunction {
     this.intcsr = 0x41;
     this.control = [0, 0, 0, 0];
     this.resetBits = 0;
-    for (let s = 0; s < 4; s++) this.ipack.setReset(s, false);
+    // PCI RST# resets the carrier, which pulses every slot's IP RESET#.
+    for (let s = 0; s < 4; s++) {
+      this.ipack.setReset(s, true);
+      this.ipack.setReset(s, false);
+    }
     this.edgeLatch = 0;
     this.timeout = 0;
     this.updateIrq();
