@@ -77,6 +77,20 @@ describe('WorkloadJob', () => {
     expect(issued[1].atNs - issued[0].atNs).toBe(10_000_000);
   });
 
+  it('never bursts to catch up after iodepth held it back', () => {
+    const { sched, job, issued } = rig({ rw: 'read', iodepth: 1, rate_iops: 1000 });
+    sched.runUntil(0);
+    sched.runUntil(50e6); // the single slot stays busy for 50 ms
+    job.completed();
+    sched.runUntil(60e6);
+    job.completed();
+    sched.runUntil(60e6);
+    expect(issued.map((r) => r.atNs)).toEqual([0, 50e6, 60e6]);
+    job.completed();
+    sched.runUntil(70e6);
+    expect(issued[3].atNs).toBe(61e6);
+  });
+
   it('stops issuing with rw none and snapshots its state', () => {
     const { sched, job, issued } = rig({ rw: 'randrw', iodepth: 2 });
     sched.runUntil(0);

@@ -169,7 +169,10 @@ export class WorkloadJob {
           }
           return;
         }
-        this.nextIssueNs = Math.max(this.nextIssueNs + gapNs, nowNs);
+        // On schedule (late by less than one gap): keep the grid, so fractional gaps do not drift.
+        // Later than that (iodepth held it back): restart the grid now, never a catch-up burst.
+        const baseNs = nowNs - this.nextIssueNs < gapNs ? this.nextIssueNs : nowNs;
+        this.nextIssueNs = baseNs + gapNs;
       }
       this.outstanding++;
       this.issue(pickDirection(w, this.rng), w.bs, isSequential(w));
