@@ -9,6 +9,7 @@ import { LabImport } from './panels/lab-import';
 import { LatencyPanel } from './panels/latency-panel';
 import { QmpConsole } from './panels/qmp-console';
 import { SerialRackView } from './panels/serial-rack-view';
+import { TdcPanel } from './panels/tdc-panel';
 import { ThrottlePanel } from './panels/throttle-panel';
 import { useLab } from './store';
 
@@ -29,6 +30,7 @@ export function App() {
           <ThrottlePanel />
           <DisksPanel />
           <SerialRackView />
+          <TdcPanel />
         </div>
         <div className="tools">
           <LatencyPanel />

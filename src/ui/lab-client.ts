@@ -12,6 +12,8 @@ import type {
   WorkerItem,
 } from '../worker/protocol';
 import { isRackItem } from '../worker/serial-protocol';
+import { isTdcItem } from '../worker/tdc-protocol';
+import { routeTdcItem } from './panels/tdc-client';
 import { useLab } from './store';
 import { routeRackItem } from './terminal/rack-client';
 
@@ -88,12 +90,14 @@ function receive(batch: FromWorker): void {
       useLab.getState().pushSeries(item); // a stream: no re-render
     else if (isRackItem(item))
       routeRackItem(item); // streams: not replies, no tick flush
+    else if (isTdcItem(item)) routeTdcItem(item);
     else replies = true;
   }
   if (replies) {
     applyPendingTick();
     for (const item of batch.items)
-      if (item.kind !== 'tick' && item.kind !== 'series' && !isRackItem(item)) route(item);
+      if (item.kind !== 'tick' && item.kind !== 'series' && !isRackItem(item) && !isTdcItem(item))
+        route(item);
   }
   if (pendingTick && !frameRequested) {
     frameRequested = true;

@@ -2,6 +2,7 @@
 // series per throttle group, and lab-level status. Only this module creates zustand state.
 import { create } from 'zustand';
 import type { SeriesItem, Speed, TickItem } from '../worker/protocol';
+import { emptyTdc, type TdcState } from './panels/tdc-state';
 import type { BlockInfo, BlockStatsInfo, ThrottleGroupInfo } from './qmp-shapes';
 import { asArray } from './qmp-shapes';
 import { SeriesRing } from './series';
@@ -33,6 +34,8 @@ export interface LabState {
   workerError?: string;
   /** The IndustryPack rack's views (terminal/rack-state.ts). */
   rack: RackState;
+  /** The TDC panel's views (panels/tdc-state.ts). */
+  tdc: TdcState;
 
   applyTick(t: TickItem): void;
   /** Appends sampled points to the chart rings (no re-render; the next tick redraws). */
@@ -42,6 +45,7 @@ export interface LabState {
   setReady(commands: string[]): void;
   setWorkerError(message: string): void;
   setRack(patch: Partial<RackState> | ((rack: RackState) => Partial<RackState>)): void;
+  setTdc(patch: Partial<TdcState>): void;
 }
 
 let lastRedrawMs = Number.NEGATIVE_INFINITY;
@@ -62,6 +66,7 @@ export const useLab = create<LabState>()((set, get) => ({
   series: new Map(),
   seriesVersion: 0,
   rack: emptyRack(),
+  tdc: emptyTdc(),
 
   applyTick(t) {
     const groups = asArray<ThrottleGroupInfo>(t.queries['x-query-throttle-groups']);
@@ -124,6 +129,10 @@ export const useLab = create<LabState>()((set, get) => ({
 
   setRack(patch) {
     set((s) => ({ rack: { ...s.rack, ...(typeof patch === 'function' ? patch(s.rack) : patch) } }));
+  },
+
+  setTdc(patch) {
+    set((s) => ({ tdc: { ...s.tdc, ...patch } }));
   },
 }));
 
