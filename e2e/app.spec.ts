@@ -219,3 +219,15 @@ test('a limit slider works from the keyboard and applies one command per key pre
   await expect(page.getByRole('region', { name: 'group bar' }).getByRole('alert')).toHaveCount(0);
   await expect(page.getByRole('slider', { name: 'bar iops_max', exact: true })).toHaveValue('9000');
 });
+
+test('the latency view follows the chosen stats interval', async ({ page }) => {
+  await page.getByRole('combobox', { name: 'stats interval' }).selectOption({ label: '5 s' });
+  const hd1 = page.getByRole('table', { name: 'latency per disk' }).getByRole('row', { name: /^hd1 / });
+  await expect(hd1.getByRole('cell').first()).toHaveText(/^\d+\.\d\d \(\d+\.\d\d–\d+\.\d\d\)$/);
+  await expect(hd1.getByRole('cell').nth(2)).toHaveText(/^\d+\.\d \/ \d+\.\d$/);
+  // the interval went to the machine: the console shows it in query-blockstats
+  const input = page.getByRole('textbox', { name: 'QMP command' });
+  await input.fill('query-blockstats');
+  await input.press('Enter');
+  await expect(page.getByRole('figure', { name: 'QMP response' })).toContainText('"interval_length": 5');
+});
