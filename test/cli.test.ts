@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // The CLI as users run it: a child process, exit codes 0/1/2, stdout lines (automation.md §1).
@@ -173,7 +174,8 @@ describe('device-lab simulate', () => {
 });
 
 describe('device-lab conformance, bench and usage', () => {
-  const traces = '/work/shared/specs/throttle-traces.json';
+  // The reference traces live beside the checkout, in shared/specs (as test/conformance.test.ts).
+  const traces = fileURLToPath(new URL('../../shared/specs/throttle-traces.json', import.meta.url));
   it.skipIf(!existsSync(traces))('replays the reference traces and ends with the count line', () => {
     const r = cli('conformance', traces);
     expect(r.code).toBe(0);
