@@ -15,7 +15,7 @@ import { bit, defineRegs, RegMap } from '../core/regs';
 import { check } from '../core/snapshot';
 import type { TraceRing } from '../core/trace';
 import type { IrqController } from './irq-controller';
-import type { AccessWidth, PciBarDef, PciFunction } from './types';
+import type { AccessWidth, MmioHandler, PciBarDef, PciFunction } from './types';
 
 /** Type-0 configuration header, by byte offset (names as in the PCI Local Bus specification). */
 export const PCI_CONFIG_REGS = defineRegs({
@@ -100,6 +100,18 @@ interface Slot {
   barAddress: number[];
   /** The function's INTx output level (before INTX_DISABLE). */
   intx: boolean;
+  /** Interrupt-controller source name, "pci.<device>.<function>". */
+  source: string;
+}
+
+/** One decoding BAR window (the decode table is rebuilt when a BAR or COMMAND changes). */
+interface Window {
+  s: Slot;
+  bar: number;
+  space: string;
+  base: number;
+  end: number;
+  handler: MmioHandler;
 }
 
 const ALL_ONES: Record<AccessWidth, number> = { 1: 0xff, 2: 0xffff, 4: 0xffff_ffff };
@@ -107,6 +119,17 @@ const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
 
 export class PciBus {
   private readonly slots: (Slot | undefined)[] = new Array(32);
+  /** Decoding windows by kind, built on first use after a change (null = stale). */
+  private memWindows: Window[] | null = null;
+  private ioWindows: Window[] | null = null;
+  /**
+   * Last window hit per kind: a driver's accesses mostly stay in one BAR. Used only while no two
+   * windows of the kind overlap (mid-sizing), so it never changes which window wins.
+   */
+  private lastMem: Window | null = null;
+  private lastIo: Window | null = null;
+  private memOverlap = false;
+  private ioOverlap = false;
 
   constructor(
     private readonly irq: IrqController,
@@ -131,8 +154,10 @@ export class PciBus {
       interruptLine: 0xff,
       barAddress: [0, 0, 0, 0, 0, 0],
       intx: false,
+      source: `pci.${slot}.${fn.name}`,
     };
     this.slots[slot] = s;
+    this.invalidateDecode();
     fn.connectIrq({ set: (level: boolean) => this.setIntx(s, level) });
   }
 
@@ -194,6 +219,7 @@ export class PciBus {
         io = base + w.def.size;
       }
     }
+    this.invalidateDecode();
     if (enable) {
       for (const s of this.slots) {
         if (!s) continue;
@@ -326,6 +352,7 @@ export class PciBus {
         if (!def) return;
         // Writing all ones then reading back gives ~(size − 1) | flags: the sizing probe.
         s.barAddress[bar] = (value & ~(def.size - 1) & (def.kind === 'io' ? 0xffff_fffc : 0xffff_fff0)) >>> 0;
+        this.invalidateDecode();
         return;
       }
       case 0x3c:
@@ -339,6 +366,7 @@ export class PciBus {
   private setCommand(s: Slot, command: number): void {
     const old = s.command;
     s.command = command;
+    if ((old ^ command) & (CMD_MEM | CMD_IO)) this.invalidateDecode();
     if ((old ^ command) & CMD_INTX_DISABLE) this.routeIntx(s);
     if (old !== command) s.fn.onCommand?.(command);
   }
@@ -354,85 +382,112 @@ export class PciBus {
   private routeIntx(s: Slot): void {
     const irq = this.irqOf(s.device);
     if (irq === 0xff) return;
-    this.irq.setSource(irq, `pci.${s.device}.${s.fn.name}`, s.intx && !(s.command & CMD_INTX_DISABLE));
+    this.irq.setSource(irq, s.source, s.intx && !(s.command & CMD_INTX_DISABLE));
   }
 
   // --- memory and IO decode ---------------------------------------------------------------
 
-  private decode(
-    kind: 'mem' | 'io',
-    addr: number,
-  ): { s: Slot; bar: number; def: PciBarDef; offset: number } | undefined {
+  private invalidateDecode(): void {
+    this.memWindows = null;
+    this.ioWindows = null;
+    this.lastMem = null;
+    this.lastIo = null;
+  }
+
+  /** The enabled, assigned BAR windows of one kind, in slot then BAR order (first match wins). */
+  private buildWindows(kind: 'mem' | 'io'): Window[] {
     const enableBit = kind === 'mem' ? CMD_MEM : CMD_IO;
+    const out: Window[] = [];
     for (const s of this.slots) {
       if (!s || !(s.command & enableBit)) continue;
       for (let bar = 0; bar < 6; bar++) {
         const def = s.fn.bars[bar];
         const base = s.barAddress[bar];
         if (!def || def.kind !== kind || base === 0) continue;
-        if (addr >= base && addr < base + def.size) return { s, bar, def, offset: addr - base };
+        out.push({ s, bar, space: `BAR${bar}`, base, end: base + def.size, handler: def.handler });
       }
     }
-    return undefined;
+    return out;
   }
 
-  private access(kind: 'mem' | 'io', addr: number, width: AccessWidth, value?: number): number {
-    const hit = this.decode(kind, addr);
-    if (!hit) {
-      this.trace?.record(
-        'guest-error',
-        'pci',
-        kind === 'mem' ? 'MEM' : 'IO',
-        addr,
-        width,
-        value ?? 0,
-        `unclaimed ${kind} ${value === undefined ? 'read' : 'write'} at ${hex(addr)}`,
-      );
-      return ALL_ONES[width] ?? 0xffff_ffff;
+  private decode(kind: 'mem' | 'io', addr: number): Window | null {
+    const last = kind === 'mem' ? this.lastMem : this.lastIo;
+    if (last !== null && addr >= last.base && addr < last.end) return last;
+    let list = kind === 'mem' ? this.memWindows : this.ioWindows;
+    if (list === null) {
+      list = this.buildWindows(kind);
+      const overlap = list.some((a, i) => list?.some((b, j) => j > i && a.base < b.end && b.base < a.end));
+      if (kind === 'mem') {
+        this.memWindows = list;
+        this.memOverlap = overlap;
+      } else {
+        this.ioWindows = list;
+        this.ioOverlap = overlap;
+      }
     }
-    const space = `BAR${hit.bar}`;
-    if (value === undefined) {
-      const v = hit.def.handler.read(hit.offset, width) >>> 0;
-      if (this.trace?.enabled)
-        this.trace.record(
-          'read',
-          hit.s.fn.name,
-          space,
-          hit.offset,
-          width,
-          v,
-          hit.s.fn.describe?.(hit.bar, hit.offset, 'read', v, width) ?? '',
-        );
-      return v;
+    for (let i = 0; i < list.length; i++) {
+      const w = list[i];
+      if (addr >= w.base && addr < w.end) {
+        if (kind === 'mem') this.lastMem = this.memOverlap ? null : w;
+        else this.lastIo = this.ioOverlap ? null : w;
+        return w;
+      }
     }
-    if (this.trace?.enabled)
-      this.trace.record(
-        'write',
-        hit.s.fn.name,
-        space,
-        hit.offset,
-        width,
-        value >>> 0,
-        hit.s.fn.describe?.(hit.bar, hit.offset, 'write', value, width) ?? '',
-      );
-    hit.def.handler.write(hit.offset, value >>> 0, width);
-    return 0;
+    return null;
+  }
+
+  private unclaimed(kind: 'mem' | 'io', addr: number, width: AccessWidth, value: number | undefined): number {
+    this.trace?.record(
+      'guest-error',
+      'pci',
+      kind === 'mem' ? 'MEM' : 'IO',
+      addr,
+      width,
+      value ?? 0,
+      `unclaimed ${kind} ${value === undefined ? 'read' : 'write'} at ${hex(addr)}`,
+    );
+    return ALL_ONES[width] ?? 0xffff_ffff;
+  }
+
+  private read(kind: 'mem' | 'io', addr: number, width: AccessWidth): number {
+    const w = this.decode(kind, addr);
+    if (w === null) return this.unclaimed(kind, addr, width, undefined);
+    const offset = addr - w.base;
+    const v = w.handler.read(offset, width) >>> 0;
+    if (this.trace?.enabled) this.traceAccess('read', w, offset, width, v);
+    return v;
+  }
+
+  private write(kind: 'mem' | 'io', addr: number, width: AccessWidth, value: number): void {
+    const w = this.decode(kind, addr);
+    if (w === null) {
+      this.unclaimed(kind, addr, width, value);
+      return;
+    }
+    const offset = addr - w.base;
+    if (this.trace?.enabled) this.traceAccess('write', w, offset, width, value >>> 0);
+    w.handler.write(offset, value >>> 0, width);
+  }
+
+  private traceAccess(dir: 'read' | 'write', w: Window, offset: number, width: AccessWidth, v: number): void {
+    const text = w.s.fn.describe?.(w.bar, offset, dir, v, width) ?? '';
+    this.trace?.record(dir, w.s.fn.name, w.space, offset, width, v, text);
   }
 
   mmioRead(addr: number, width: AccessWidth): number {
-    return this.access('mem', addr, width);
+    return this.read('mem', addr, width);
   }
 
   mmioWrite(addr: number, value: number, width: AccessWidth): void {
-    this.access('mem', addr, width, value & ALL_ONES[width]);
+    this.write('mem', addr, width, value & ALL_ONES[width]);
   }
 
   ioRead(port: number, width: AccessWidth): number {
-    return this.access('io', port, width);
+    return this.read('io', port, width);
   }
 
   ioWrite(port: number, value: number, width: AccessWidth): void {
-    this.access('io', port, width, value & ALL_ONES[width]);
+    this.write('io', port, width, value & ALL_ONES[width]);
   }
 
   // --- state ------------------------------------------------------------------------------
@@ -448,6 +503,7 @@ export class PciBus {
       s.barAddress.fill(0);
       this.routeIntx(s);
     }
+    this.invalidateDecode();
   }
 
   snapshot(): PciBusSnapshot {
@@ -484,5 +540,6 @@ export class PciBus {
       s.intx = v.intx;
       s.fn.onCommand?.(s.command);
     }
+    this.invalidateDecode();
   }
 }

@@ -113,10 +113,10 @@ export class MachinePlatform implements Platform {
     this.pci.ioWrite(port, value, width);
   }
 
+  // Handler lists are replaced, never changed in place, so a pass can run one while a handler
+  // frees or requests an interrupt.
   requestIrq(irq: number, handler: () => void): void {
-    const list = this.handlers.get(irq) ?? [];
-    list.push(handler);
-    this.handlers.set(irq, list);
+    this.handlers.set(irq, [...(this.handlers.get(irq) ?? []), handler]);
     if (this.irq.isAsserted(irq)) this.schedule(irq, 0);
   }
 
@@ -124,7 +124,11 @@ export class MachinePlatform implements Platform {
     const list = this.handlers.get(irq);
     if (!list) return;
     const i = list.indexOf(handler);
-    if (i >= 0) list.splice(i, 1);
+    if (i >= 0)
+      this.handlers.set(
+        irq,
+        list.filter((_, k) => k !== i),
+      );
   }
 
   /** Interrupt numbers with a delivery event scheduled, ascending. */
@@ -147,7 +151,7 @@ export class MachinePlatform implements Platform {
       const list = this.handlers.get(irq);
       if (!list || list.length === 0) return; // nobody listens; a later requestIrq delivers
       const changesBefore = this.changes;
-      for (const h of [...list]) h();
+      for (let i = 0; i < list.length; i++) list[i]();
       const n = (this.passes.get(irq) ?? 0) + 1;
       this.passes.set(irq, n);
       if (n === STORM_PASSES)

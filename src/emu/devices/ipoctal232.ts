@@ -128,8 +128,8 @@ export class IpOctal232 implements IpackModule {
     const odd = width === 2 ? (a & ~1) + 1 : a;
     if (!(odd & 1)) return 0;
     const r = odd >> 1;
-    const name = this.chip.regName(r, 'read');
-    if (name) this.lastReadName.set(r, name);
+    // MR1/MR2 share an index and the read moves the pointer: keep the name for the trace.
+    if ((r & 7) === 0) this.lastReadName.set(r, this.chip.regName(r, 'read') as string);
     return this.chip.read(r) & 0xff;
   }
 

@@ -321,6 +321,10 @@ export class Scc2698 {
   private readonly owner: number;
   private readonly hosts: (SerialHostEnd | undefined)[] = new Array(8);
   private readonly irqListeners: SccIrqListener[] = [];
+  /** Derived from registers (txTiming), not state: not in the snapshot. */
+  private readonly txTimingCache: ({ key: number; frame: FrameFormat; ns: number } | undefined)[] = new Array(
+    8,
+  );
 
   constructor(
     private readonly sched: Scheduler,
@@ -432,6 +436,29 @@ export class Scc2698 {
     };
   }
 
+  /**
+   * txFrame(c) and its character time, reused while MR1[4:0], MR2[3:0], the TX clock code and
+   * ACR[7] stay the same (codes 0xD–0xF depend on the counter/timer: never cached). The frame
+   * object is shared: treat it as read-only.
+   */
+  private txTiming(c: number): { frame: FrameFormat; ns: number } {
+    const ch = this.s.channels[c];
+    const code = ch.csr & 0xf;
+    if (code > 0xc) {
+      const frame = this.txFrame(c);
+      return { frame, ns: charTimeNs(frame) };
+    }
+    const key =
+      (ch.mr1 & 0x1f) | ((ch.mr2 & 0xf) << 5) | (code << 9) | ((this.s.blocks[c >> 1].acr & 0x80) << 6);
+    let hit = this.txTimingCache[c];
+    if (hit === undefined || hit.key !== key) {
+      const frame = this.txFrame(c);
+      hit = { key, frame, ns: charTimeNs(frame) };
+      this.txTimingCache[c] = hit;
+    }
+    return hit;
+  }
+
   /** The frame the receiver of channel c expects. */
   rxFrame(c: number): FrameFormat {
     return {
@@ -456,20 +483,20 @@ export class Scc2698 {
 
   isr(block: number): number {
     const b = this.s.blocks[block];
-    let v = 0;
-    for (let half = 0; half < 2; half++) {
-      const c = block * 2 + half;
-      const ch = this.ch(c);
-      const sr = this.sr(c);
-      let nib = 0;
-      if (sr & SR_TXRDY) nib |= 1;
-      if (ch.mr1 & 0x40 ? sr & SR_FFULL : sr & SR_RXRDY) nib |= 2;
-      if (ch.deltaBreak) nib |= 4;
-      v |= nib << (half * 4);
-    }
+    let v =
+      this.isrNibble(this.s.channels[block * 2]) | (this.isrNibble(this.s.channels[block * 2 + 1]) << 4);
     if (b.counterReady) v |= 0x08;
     if (b.ipChange) v |= 0x80;
     return v;
+  }
+
+  /** A channel's ISR bits: TxRDY, RxRDY (or FFULL with MR1[6]), delta break (from sr()). */
+  private isrNibble(ch: ChannelState): number {
+    const n = ch.rxFifo.length;
+    let nib = ch.txRdy ? 1 : 0;
+    if (ch.mr1 & 0x40 ? n >= RX_FIFO_DEPTH : n > 0) nib |= 2;
+    if (ch.deltaBreak) nib |= 4;
+    return nib;
   }
 
   /** Current level of the block's interrupt request. */
@@ -828,9 +855,9 @@ export class Scc2698 {
     ch.shifting = ch.thr;
     ch.thr = null;
     ch.txRdy = ch.txEnabled;
-    const frame = this.txFrame(c);
-    ch.shiftFrame = frame;
-    ch.txEvent = this.sched.after(charTimeNs(frame), this.owner, EV_TX_DONE, c);
+    const timing = this.txTiming(c);
+    ch.shiftFrame = timing.frame;
+    ch.txEvent = this.sched.after(timing.ns, this.owner, EV_TX_DONE, c);
   }
 
   private finishTx(c: number): void {
@@ -879,29 +906,35 @@ export class Scc2698 {
   ): void {
     const ch = this.ch(c);
     if (!ch.rxEnabled || !sample.received) return;
-    const mode = ch.mr2 >> 6;
     let flags = 0;
     if (sample.parityError || condition === 'parity') flags |= SR_PE;
     if (sample.framingError || condition === 'framing') flags |= SR_FE;
     if (sample.break) flags |= SR_RB;
     if (this.parity(c) === 'multidrop') flags = (flags & ~SR_PE) | (sample.addressBit ? SR_PE : 0);
+    this.receiveChar(c, sample.byte, flags, sample.break, condition === 'overrun');
+  }
+
+  /** The receiver (enabled) takes a sampled character with its SR[7:5] flags. */
+  private receiveChar(c: number, byte: number, flags: number, isBreak: boolean, overrun: boolean): void {
+    const ch = this.ch(c);
+    const mode = ch.mr2 >> 6;
     if (mode === 1 || mode === 3) {
       // Automatic echo / remote loopback: the character goes straight back out on TxD.
-      const frame = this.txFrame(c);
-      if (!sample.break) this.hosts[c]?.onTxByte(sample.byte & ((1 << frame.dataBits) - 1), frame);
+      const frame = this.txTiming(c).frame;
+      if (!isBreak) this.hosts[c]?.onTxByte(byte & ((1 << frame.dataBits) - 1), frame);
       if (mode === 3) return;
     }
-    if (sample.break) {
+    if (isBreak) {
       ch.inBreak = true;
       ch.deltaBreak = true;
     }
-    const entry: RxEntry = { byte: sample.break ? 0 : sample.byte, flags };
+    const entry: RxEntry = { byte: isBreak ? 0 : byte, flags };
     if (ch.rxFifo.length < RX_FIFO_DEPTH) ch.rxFifo.push(entry);
     else {
       if (ch.rxHold) ch.overrun = true; // the 5th character overwrites the waiting 4th
       ch.rxHold = entry;
     }
-    if (condition === 'overrun') ch.overrun = true;
+    if (overrun) ch.overrun = true;
     ch.blockErrors |= flags;
     if (ch.timeoutMode) this.startCounter(c >> 1);
     this.updateRts(c);
@@ -977,7 +1010,11 @@ export class Scc2698 {
     if (ch.unpaced) {
       while (queued(ch) > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && !ch.rxHold) {
         const hc = dequeue(ch);
-        if (hc.condition === 'break') {
+        if (hc.condition === null && hc.frame === null && ch.hostFrame === null) {
+          // The sender uses the receiver's own frame: sampleFrame gives the data bits back, no
+          // errors (multidrop: address bit 0).
+          this.receiveChar(c, hc.byte & ((1 << this.dataBits(c)) - 1), 0, false, false);
+        } else if (hc.condition === 'break') {
           this.deliverToReceiver(c, this.breakSample(), null);
           this.endBreak(c);
         } else
@@ -1119,9 +1156,10 @@ export class Scc2698 {
   // --- interrupts and events --------------------------------------------------------------
 
   updateIrq(): void {
+    const blocks = this.s.blocks;
     for (let k = 0; k < 4; k++) {
-      const b = this.s.blocks[k];
-      const level = (this.isr(k) & b.imr) !== 0;
+      const b = blocks[k];
+      const level = b.imr !== 0 && (this.isr(k) & b.imr) !== 0;
       if (level !== b.irq) {
         b.irq = level;
         for (const l of this.irqListeners) l(k, level);

@@ -265,10 +265,11 @@ export class Tpci200 implements PciFunction {
   private status(): number {
     let v = this.timeout << 12;
     for (let s = 0; s < 4; s++) {
-      for (const n of [0, 1] as const) {
+      const ctl = this.control[s];
+      for (let n = 0; n < 2; n++) {
         const b = 1 << (2 * s + n);
-        const edge = this.control[s] & CTL_EDGE[n];
-        if (edge ? this.edgeLatch & b : this.control[s] & CTL_EN[n] && this.ipack.irqLevel(s, n)) v |= b;
+        if (ctl & CTL_EDGE[n] ? this.edgeLatch & b : ctl & CTL_EN[n] && this.ipack.irqLevel(s, n as IpLine))
+          v |= b;
       }
     }
     return v; // ERROR# (bits 11:8) is never asserted by the modules we have
@@ -368,23 +369,30 @@ export class Tpci200 implements PciFunction {
     return { slot, space: sel === 2 ? 'ID' : 'INT', addr: offset & 0x3f };
   }
 
+  // LAS1 offset → slot (bits 9:8) and space (bits 7:6: 0–1 IO, 2 ID, 3 INT; decodeLas1).
   private las1Read(offset: number, width: AccessWidth): number {
     if ((width !== 1 && width !== 2) || (width === 2 && offset & 1)) {
       this.badWidth('BAR3', offset, width, 0, '8-bit or aligned 16-bit');
       return 0;
     }
-    const { slot, space, addr: raw } = this.decodeLas1(offset);
+    const slot = (offset >> 8) & 3;
+    const sel = (offset >> 6) & 3;
     if (this.noModule(slot)) return 0;
-    const addr = this.laneAddr(1, raw, width);
     const w = width as IpWidth;
-    if (space === 'INT') {
+    if (sel <= 1) {
+      const word = this.ipack.ioRead(slot, this.laneAddr(1, offset & 0x7f, width), w);
+      return w === 2 && this.bigEndian[1] ? swap16(word) : word;
+    }
+    const raw = offset & 0x3f;
+    const addr = this.laneAddr(1, raw, width);
+    if (sel === 3) {
       if (raw >= 4) return 0;
       const line: IpLine = addr >= 2 ? 1 : 0;
       const word = this.ipack.intAck(slot, line) & 0xffff;
       if (w === 1) return addr & 1 ? word & 0xff : word >> 8;
       return this.bigEndian[1] ? swap16(word) : word;
     }
-    const word = space === 'IO' ? this.ipack.ioRead(slot, addr, w) : this.ipack.idRead(slot, addr, w);
+    const word = this.ipack.idRead(slot, addr, w);
     return w === 2 && this.bigEndian[1] ? swap16(word) : word;
   }
 
@@ -393,12 +401,12 @@ export class Tpci200 implements PciFunction {
       this.badWidth('BAR3', offset, width, value, '8-bit or aligned 16-bit');
       return;
     }
-    const { slot, space, addr: raw } = this.decodeLas1(offset);
+    const slot = (offset >> 8) & 3;
+    const sel = (offset >> 6) & 3;
     if (this.noModule(slot)) return;
-    const addr = this.laneAddr(1, raw, width);
     const v = width === 2 && this.bigEndian[1] ? swap16(value & 0xffff) : value & 0xffff;
-    if (space === 'IO') this.ipack.ioWrite(slot, addr, v, width as IpWidth);
-    else if (space === 'ID') this.ipack.idWrite(slot, addr, v, width as IpWidth);
+    if (sel <= 1) this.ipack.ioWrite(slot, this.laneAddr(1, offset & 0x7f, width), v, width as IpWidth);
+    else if (sel === 2) this.ipack.idWrite(slot, this.laneAddr(1, offset & 0x3f, width), v, width as IpWidth);
     else this.trace?.record('guest-error', this.name, 'BAR3', offset, width, value, 'write to INT space');
   }
 

@@ -40,6 +40,7 @@ export const SERIAL_RETRIGGER_NS = 20_000;
 
 export type InjectKind = RxCondition;
 
+/** A host end as the snapshot holds it (output as text, undrained bytes as numbers). */
 interface HostEnd {
   output: string;
   drain: number[];
@@ -74,6 +75,55 @@ export interface SerialCounters {
   backlog: number;
 }
 
+/**
+ * A host end while running: received bytes go into typed buffers, one store per byte. `output`
+ * takes the pending bytes as text only when someone reads it (hostOutput, snapshot).
+ */
+interface LiveHost extends Omit<HostEnd, 'drain'> {
+  /** Received bytes not yet appended to `output`. */
+  outBuf: Uint8Array;
+  outLength: number;
+  /** Received bytes not yet drained (only the last HOST_OUTPUT_KEEP count). */
+  drainBuf: Uint8Array;
+  drainLength: number;
+}
+
+function live(h: HostEnd): LiveHost {
+  const { drain, ...rest } = h;
+  const l: LiveHost = {
+    ...rest,
+    outBuf: new Uint8Array(4096),
+    outLength: 0,
+    drainBuf: new Uint8Array(2 * HOST_OUTPUT_KEEP),
+    drainLength: 0,
+  };
+  const keep = drain.slice(Math.max(0, drain.length - HOST_OUTPUT_KEEP));
+  l.drainBuf.set(keep);
+  l.drainLength = keep.length;
+  return l;
+}
+
+/** Appends the pending bytes to `output`, trimmed as received bytes always were. */
+function foldOutput(h: LiveHost): void {
+  if (h.outLength === 0) return;
+  const CHUNK = 8192;
+  let text = '';
+  for (let i = 0; i < h.outLength; i += CHUNK)
+    text += String.fromCharCode.apply(
+      null,
+      h.outBuf.subarray(i, Math.min(h.outLength, i + CHUNK)) as unknown as number[],
+    );
+  h.outLength = 0;
+  h.output += text;
+  // Trimmed to the last HOST_OUTPUT_KEEP only once twice that is held (a slice per byte would
+  // copy 64 KiB per byte).
+  if (h.output.length > 2 * HOST_OUTPUT_KEEP) h.output = h.output.slice(h.output.length - HOST_OUTPUT_KEEP);
+}
+
+function undrained(h: LiveHost): Uint8Array {
+  return h.drainBuf.subarray(Math.max(0, h.drainLength - HOST_OUTPUT_KEEP), h.drainLength);
+}
+
 function freshHost(): HostEnd {
   return {
     output: '',
@@ -95,7 +145,7 @@ export class SerialRack implements Subsystem {
   readonly guest: SerialGuest;
   /** The host-side handles of the eight channels. */
   readonly channels: readonly IpOctalChannel[];
-  private hosts: HostEnd[] = [];
+  private hosts: LiveHost[] = [];
 
   constructor(
     readonly sched: Scheduler,
@@ -112,7 +162,7 @@ export class SerialRack implements Subsystem {
     this.rig.pci.assignResources();
     this.channels = Array.from({ length: SERIAL_PORTS }, (_, port) => this.hw.ipoctal.channel(port));
     for (let port = 0; port < SERIAL_PORTS; port++) {
-      this.hosts.push(freshHost());
+      this.hosts.push(live(freshHost()));
       this.channels[port].attach({
         onTxByte: (byte, frame) => this.onTxByte(port, byte, frame),
         onTxBreak: (active) => this.onTxBreak(port, active),
@@ -139,7 +189,9 @@ export class SerialRack implements Subsystem {
 
   /** Everything the port's host end has received (the last HOST_OUTPUT_KEEP bytes), as text. */
   hostOutput(port: number): string {
-    const out = this.host(port).output;
+    const h = this.host(port);
+    foldOutput(h);
+    const out = h.output;
     return out.length > HOST_OUTPUT_KEEP ? out.slice(out.length - HOST_OUTPUT_KEEP) : out;
   }
 
@@ -147,9 +199,9 @@ export class SerialRack implements Subsystem {
   drainHostOutput(): { port: number; bytes: Uint8Array }[] {
     const out: { port: number; bytes: Uint8Array }[] = [];
     this.hosts.forEach((h, port) => {
-      if (h.drain.length === 0) return;
-      out.push({ port, bytes: Uint8Array.from(h.drain) });
-      h.drain = [];
+      if (h.drainLength === 0) return;
+      out.push({ port, bytes: undrained(h).slice() });
+      h.drainLength = 0;
     });
     return out;
   }
@@ -230,7 +282,7 @@ export class SerialRack implements Subsystem {
     }));
   }
 
-  private host(port: number): HostEnd {
+  private host(port: number): LiveHost {
     const h = Number.isInteger(port) ? this.hosts[port] : undefined;
     if (!h) throw new RangeError(`serial: no port ${port}`);
     return h;
@@ -252,12 +304,13 @@ export class SerialRack implements Subsystem {
       b = sample.byte;
     }
     h.received++;
-    h.output += String.fromCharCode(b);
-    // Trimmed to the last HOST_OUTPUT_KEEP only once twice that is held: trimming on every byte
-    // would copy 64 KiB per byte (V8 flattens the appended string to slice it).
-    if (h.output.length > 2 * HOST_OUTPUT_KEEP) h.output = h.output.slice(h.output.length - HOST_OUTPUT_KEEP);
-    h.drain.push(b);
-    if (h.drain.length > HOST_OUTPUT_KEEP) h.drain.splice(0, h.drain.length - HOST_OUTPUT_KEEP);
+    if (h.outLength === h.outBuf.length) foldOutput(h);
+    h.outBuf[h.outLength++] = b;
+    if (h.drainLength === h.drainBuf.length) {
+      h.drainBuf.copyWithin(0, h.drainLength - HOST_OUTPUT_KEEP);
+      h.drainLength = HOST_OUTPUT_KEEP;
+    }
+    h.drainBuf[h.drainLength++] = b;
   }
 
   private onTxBreak(port: number, active: boolean): void {
@@ -280,7 +333,11 @@ export class SerialRack implements Subsystem {
       ram: this.rig.ram.snapshot(),
       hw: this.hw.snapshot(),
       guest: this.guest.snapshot(),
-      hosts: this.hosts.map((h) => ({ ...h, drain: [...h.drain] })),
+      hosts: this.hosts.map((h) => {
+        foldOutput(h);
+        const { outBuf, outLength, drainBuf, drainLength, ...rest } = h;
+        return { ...rest, drain: Array.from(undrained(h)) };
+      }),
     };
   }
 
@@ -304,7 +361,7 @@ export class SerialRack implements Subsystem {
     this.hw.restore(s.hw);
     this.rig.platform.restore(s.platform);
     this.guest.restore(s.guest);
-    this.hosts = s.hosts.map((h) => ({ ...h, drain: [...h.drain] }));
+    this.hosts = s.hosts.map(live);
   }
 }
 
