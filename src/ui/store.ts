@@ -30,7 +30,6 @@ export interface LabState {
   series: Map<string, SeriesRing>;
   seriesVersion: number;
   labError?: string;
-  labNotice?: string;
   workerError?: string;
   /** The IndustryPack rack's views (terminal/rack-state.ts). */
   rack: RackState;
@@ -135,8 +134,3 @@ export const useLab = create<LabState>()((set, get) => ({
     set((s) => ({ tdc: { ...s.tdc, ...patch } }));
   },
 }));
-
-/** The group a disk belongs to, from `query-block` (undefined when not throttled). */
-export function groupOfDisk(blocks: BlockInfo[], device: string): string | undefined {
-  return blocks.find((b) => b.device === device)?.inserted?.group;
-}
