@@ -4,5 +4,6 @@ import { benches as lab } from './lab';
 import { benches as serial } from './serial';
 import { benches as tdc } from './tdc';
 import { benches as throttle } from './throttle';
+import { benches as uiSerial } from './ui-serial';
 
-export const benches: Bench[] = [...throttle, ...lab, ...serial, ...tdc];
+export const benches: Bench[] = [...throttle, ...lab, ...serial, ...tdc, ...uiSerial];
