@@ -1,6 +1,6 @@
 // One serial port: its device name, the line settings the guest programmed, the guest driver's
 // counters, its terminal and its controls. Maximize fills the window; Escape restores.
-import { useCallback, useState } from 'react';
+import { memo, useCallback, useState } from 'react';
 import type { SerialPortStatus } from '../../worker/serial-protocol';
 import { lineSettings } from '../terminal/rack-state';
 import { SerialTerminal } from '../terminal/serial-terminal';
@@ -16,7 +16,7 @@ interface Props {
   screenReader: boolean;
 }
 
-export function PortCard({ port, status, maximized, onMaximize, screenReader }: Props) {
+export const PortCard = memo(function PortCard({ port, status, maximized, onMaximize, screenReader }: Props) {
   const [error, setError] = useState<string>();
   const run = useCallback((action: Promise<string | undefined>) => {
     action.then(setError, (e: unknown) => setError(String(e)));
@@ -68,4 +68,4 @@ export function PortCard({ port, status, maximized, onMaximize, screenReader }: 
       )}
     </section>
   );
-}
+});
