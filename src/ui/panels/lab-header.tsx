@@ -4,6 +4,7 @@ import { SPEEDS, type Speed } from '../../worker/protocol';
 import { formatClock } from '../format';
 import { pause, resume, setSpeed, step } from '../lab-client';
 import { useLab } from '../store';
+import { SectionNav } from './section-nav';
 import { SnapshotControls } from './snapshot-controls';
 
 const STEP_CHOICES_NS = [1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
@@ -71,6 +72,7 @@ export function LabHeader() {
         </label>
       </fieldset>
       <SnapshotControls />
+      <SectionNav />
     </header>
   );
 }
