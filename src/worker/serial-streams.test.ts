@@ -31,6 +31,9 @@ function rig() {
   return { sched, trace, rack, streams, items, transfers };
 }
 
+const lastOf = (items: RackItem[], kind: RackItem['kind']) =>
+  [...items].reverse().find((i) => i.kind === kind);
+
 const text = (items: RackItem[], port: number) =>
   items
     .flatMap((i) => (i.kind === 'serialOutput' ? i.chunks.filter((c) => c.port === port) : []))
@@ -89,7 +92,7 @@ describe('RackStreams', () => {
     rack.connect(6, 7);
     streams.handle({ kind: 'qmp' });
     streams.collect(0);
-    const status = items.findLast((i) => i.kind === 'serialStatus');
+    const status = lastOf(items, 'serialStatus');
     if (status?.kind !== 'serialStatus') throw new Error('no status');
     expect(status.ports).toHaveLength(8);
     expect(status.ports[0]).toMatchObject({ device: 'ipoctal.0.0.0', program: 'shell', host: 'follow' });
@@ -110,7 +113,7 @@ describe('RackStreams', () => {
     streams.handle({ kind: 'serialInput', port: 1, data: 'hello' } as { kind: string });
     sched.runFor(10_000_000);
     streams.collect(1000);
-    const batch = items.findLast((i) => i.kind === 'traceRecords');
+    const batch = lastOf(items, 'traceRecords');
     if (batch?.kind !== 'traceRecords') throw new Error('no trace batch');
     expect(batch.records.length).toBeGreaterThan(0);
     expect(batch.records.length).toBeLessThanOrEqual(TRACE_BATCH_MAX);
@@ -120,7 +123,7 @@ describe('RackStreams', () => {
 
     for (let i = 0; i < 6000; i++) trace.record('event', 'test', 'none', 0, 0, i, 'filler');
     streams.collect(2000);
-    const big = items.findLast((i) => i.kind === 'traceRecords');
+    const big = lastOf(items, 'traceRecords');
     if (big?.kind !== 'traceRecords') throw new Error('no trace batch');
     expect(big.records).toHaveLength(TRACE_BATCH_MAX);
     expect(big.dropped).toBe(6000 - TRACE_BATCH_MAX);
