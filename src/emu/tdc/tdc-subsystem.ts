@@ -42,7 +42,11 @@ export interface TdcSubsystemOptions {
   driver?: Omit<TdcDriverOptions, 'onTimestamps' | 'onLog'>;
   /** Channels the guest enables at boot, with termination on. Default: all five (the default lab). */
   enabledChannels?: readonly number[];
-  /** RAM of the private platform when no bus is shared. Default 16 MiB. */
+  /**
+   * RAM of the private platform when no bus is shared. Default 2 MiB: the guest allocates from
+   * 1 MiB up and needs only the DMA staging buffer and its descriptors; a small RAM keeps the
+   * snapshot cheap.
+   */
   ramBytes?: number;
 }
 
@@ -426,7 +430,7 @@ export function createTdcSubsystem(
     plat = platform;
   } else {
     const rig = createPlatformRig(sched, {
-      ramBytes: options.ramBytes ?? 16 * 1024 * 1024,
+      ramBytes: options.ramBytes ?? 2 * 1024 * 1024,
       trace,
       platform: { name: `${TDC_DEVICE}.platform.irq` },
     });
