@@ -162,4 +162,32 @@ describe('PciBus configuration space', () => {
     }
     expect(() => b.bus.restore({ v: 1, slots: { 9: snap.slots[3] } })).toThrow(/no function/);
   });
+
+  it('decodes at the new address of a BAR as soon as the guest moves it, and no longer at the old one', () => {
+    const { bus, fn } = rig();
+    bus.assignResources();
+    const old = bus.barAddress(3, 0);
+    expect(bus.mmioRead(old + 4, 4)).toBe(0x1234_5678); // the window is now the last one hit
+    const moved = 0xf000_0000;
+    bus.configWrite(0, 3, 0, 0x10, moved, 4);
+    fn.log.length = 0;
+    expect(bus.mmioRead(old + 4, 4)).toBe(0xffff_ffff);
+    expect(bus.mmioRead(moved + 4, 4)).toBe(0x1234_5678);
+    bus.configWrite(0, 3, 0, 0x04, 0, 2); // decode off
+    expect(bus.mmioRead(moved + 4, 4)).toBe(0xffff_ffff);
+    expect(fn.log).toEqual(['r0:4:4']);
+  });
+
+  it('gives an address inside two overlapping BARs to the first one, whichever was hit last', () => {
+    const { bus, fn } = rig();
+    bus.assignResources();
+    const bar2 = bus.barAddress(3, 2);
+    expect(bus.mmioRead(bar2 + 0x40, 4)).toBe(0x1234_5678);
+    bus.configWrite(0, 3, 0, 0x10, bar2, 4); // BAR0 now overlaps the start of BAR2
+    fn.log.length = 0;
+    bus.mmioRead(bar2 + 0x40, 4);
+    bus.mmioRead(bar2 + 0x1000, 4);
+    bus.mmioRead(bar2 + 0x40, 4);
+    expect(fn.log).toEqual(['r0:64:4', 'r2:4096:4', 'r0:64:4']);
+  });
 });

@@ -441,6 +441,20 @@ describe('SCC2698B receiver', () => {
     expect(sched.nowNs).toBeLessThan(1000);
   });
 
+  it('refills an unpaced FIFO the instant RHR frees a position, without time passing', () => {
+    const { sched, scc, open } = rig();
+    open(6);
+    scc.setUnpaced(6, true);
+    for (let b = 0; b < 50; b++) scc.receiveFromHost(6, b);
+    sched.runUntil(sched.nowNs);
+    const t = sched.nowNs;
+    const got: number[] = [];
+    while (scc.read(reg(6, 'SR')) & SR_RXRDY) got.push(scc.read(reg(6, 'RHR')));
+    expect(got).toEqual(Array.from({ length: 50 }, (_, b) => b));
+    expect(sched.nowNs).toBe(t);
+    expect(scc.hostBacklog(6)).toBe(0);
+  });
+
   it('reports FFULL in ISR instead of RxRDY when MR1 RxINT select is set', () => {
     const { sched, scc, open } = rig();
     open(0, 0x53);

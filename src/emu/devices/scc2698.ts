@@ -613,7 +613,7 @@ export class Scc2698 {
         this.guestError(r, `write to reserved register ${index}`);
         return;
     }
-    this.updateIrq();
+    this.updateBlockIrq(block);
   }
 
   private guestError(r: number, text: string): void {
@@ -878,7 +878,7 @@ export class Scc2698 {
       ch.txEmt = ch.txEnabled;
       if (ch.mr2 & 0x20) this.setRts(c, false);
     }
-    this.updateIrq();
+    this.updateBlockIrq(c >> 1);
   }
 
   // --- RX path ----------------------------------------------------------------------------
@@ -893,8 +893,9 @@ export class Scc2698 {
       ch.rxHold = null;
     }
     this.updateRts(c);
-    if (ch.unpaced && queued(ch) > 0) this.scheduleKick(c);
-    this.updateIrq();
+    // Unpaced: the next host character arrives the instant a FIFO position frees.
+    if (ch.unpaced && queued(ch) > 0) this.fillUnpaced(c);
+    this.updateBlockIrq(c >> 1);
     return top.byte;
   }
 
@@ -977,7 +978,7 @@ export class Scc2698 {
     this.scheduleKick(c);
   }
 
-  /** Unpaced: bytes enter as fast as the FIFO drains (no overrun possible); paced otherwise. */
+  /** Unpaced: each byte enters the instant a FIFO position frees (no overrun possible); paced otherwise. */
   setUnpaced(c: number, unpaced: boolean): void {
     this.ch(c).unpaced = unpaced;
     if (queued(this.ch(c)) > 0) this.scheduleKick(c);
@@ -1008,23 +1009,8 @@ export class Scc2698 {
     const ch = this.ch(c);
     ch.kickEvent = 0;
     if (ch.unpaced) {
-      while (queued(ch) > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && !ch.rxHold) {
-        const hc = dequeue(ch);
-        if (hc.condition === null && hc.frame === null && ch.hostFrame === null) {
-          // The sender uses the receiver's own frame: sampleFrame gives the data bits back, no
-          // errors (multidrop: address bit 0).
-          this.receiveChar(c, hc.byte & ((1 << this.dataBits(c)) - 1), 0, false, false);
-        } else if (hc.condition === 'break') {
-          this.deliverToReceiver(c, this.breakSample(), null);
-          this.endBreak(c);
-        } else
-          this.deliverToReceiver(
-            c,
-            sampleFrame(hc.byte, this.senderFrame(c, hc), this.rxFrame(c)),
-            hc.condition,
-          );
-      }
-      this.updateIrq();
+      this.fillUnpaced(c);
+      this.updateBlockIrq(c >> 1);
       return;
     }
     if (ch.lineChar || queued(ch) === 0) return;
@@ -1033,6 +1019,27 @@ export class Scc2698 {
     ch.lineLost = !ch.rxEnabled;
     const delayNs = hc.clocked ? 0 : charTimeNs(this.senderFrame(c, hc));
     ch.lineEvent = this.sched.after(delayNs, this.owner, EV_LINE_DONE, c);
+  }
+
+  /** Unpaced line: host characters enter until the FIFO is full (none waits in the shifter). */
+  private fillUnpaced(c: number): void {
+    const ch = this.ch(c);
+    while (queued(ch) > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && !ch.rxHold) {
+      const hc = dequeue(ch);
+      if (hc.condition === null && hc.frame === null && ch.hostFrame === null) {
+        // The sender uses the receiver's own frame: sampleFrame gives the data bits back, no
+        // errors (multidrop: address bit 0).
+        this.receiveChar(c, hc.byte & ((1 << this.dataBits(c)) - 1), 0, false, false);
+      } else if (hc.condition === 'break') {
+        this.deliverToReceiver(c, this.breakSample(), null);
+        this.endBreak(c);
+      } else
+        this.deliverToReceiver(
+          c,
+          sampleFrame(hc.byte, this.senderFrame(c, hc), this.rxFrame(c)),
+          hc.condition,
+        );
+    }
   }
 
   private breakSample(): ReturnType<typeof sampleFrame> {
@@ -1050,13 +1057,13 @@ export class Scc2698 {
       // space for one more character time, then returns to mark (end of break).
       if (!lost) this.deliverToReceiver(c, this.breakSample(), null);
       ch.lineEvent = this.sched.after(charTimeNs(this.senderFrame(c, hc)), this.owner, EV_BREAK_END, c);
-      this.updateIrq();
+      this.updateBlockIrq(c >> 1);
       return;
     }
     ch.lineChar = null;
     if (!lost)
       this.deliverToReceiver(c, sampleFrame(hc.byte, this.senderFrame(c, hc), this.rxFrame(c)), hc.condition);
-    this.updateIrq();
+    this.updateBlockIrq(c >> 1);
     this.hostKick(c);
   }
 
@@ -1065,7 +1072,7 @@ export class Scc2698 {
     ch.lineEvent = 0;
     ch.lineChar = null;
     this.endBreak(c);
-    this.updateIrq();
+    this.updateBlockIrq(c >> 1);
     this.hostKick(c);
   }
 
@@ -1156,14 +1163,16 @@ export class Scc2698 {
   // --- interrupts and events --------------------------------------------------------------
 
   updateIrq(): void {
-    const blocks = this.s.blocks;
-    for (let k = 0; k < 4; k++) {
-      const b = blocks[k];
-      const level = b.imr !== 0 && (this.isr(k) & b.imr) !== 0;
-      if (level !== b.irq) {
-        b.irq = level;
-        for (const l of this.irqListeners) l(k, level);
-      }
+    for (let k = 0; k < 4; k++) this.updateBlockIrq(k);
+  }
+
+  /** updateIrq for one block, after a change that only touched its own channels/registers. */
+  private updateBlockIrq(k: number): void {
+    const b = this.s.blocks[k];
+    const level = b.imr !== 0 && (this.isr(k) & b.imr) !== 0;
+    if (level !== b.irq) {
+      b.irq = level;
+      for (const l of this.irqListeners) l(k, level);
     }
   }
 

@@ -49,6 +49,29 @@ export class ByteQueue {
     return b;
   }
 
+  /**
+   * The oldest min(n, length) bytes without removing them: a view of the storage when they are
+   * contiguous, else a copy. Valid until the queue next changes.
+   */
+  peek(n: number): Uint8Array {
+    const k = Math.min(n, this.count);
+    const cap = this.data.length;
+    if (this.head + k <= cap) return this.data.subarray(this.head, this.head + k);
+    const out = new Uint8Array(k);
+    const first = cap - this.head;
+    out.set(this.data.subarray(this.head, cap));
+    out.set(this.data.subarray(0, k - first), first);
+    return out;
+  }
+
+  /** Removes the oldest n bytes (at most length). */
+  drop(n: number): void {
+    const k = Math.min(n, this.count);
+    if (k <= 0) return;
+    this.head = (this.head + k) % this.data.length;
+    this.count -= k;
+  }
+
   clear(): void {
     this.head = 0;
     this.count = 0;

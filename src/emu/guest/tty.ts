@@ -55,7 +55,7 @@ export type RxFlag = 'normal' | 'parity' | 'frame' | 'break' | 'overrun';
 export interface TtyDriver {
   open(): void;
   close(): void;
-  /** Queues bytes for transmission; returns how many it took. */
+  /** Queues bytes for transmission (copy them: the view is valid only during the call); returns how many it took. */
   write(bytes: ArrayLike<number>, start: number, end: number): number;
   writeRoom(): number;
   /** Bytes queued or still being sent. */
@@ -107,7 +107,6 @@ export class Tty {
   /** Output bytes dropped because the queue was full. */
   droppedBytes = 0;
   private readonly readers: TtyReader[] = [];
-  private readonly scratch: number[] = [];
   /** A TCSADRAIN change waiting for the output written before it to leave the wire. */
   private pendingTermios: Termios | null = null;
   /** While a change waits: how many queued bytes were written before it (the rest are held). */
@@ -223,17 +222,11 @@ export class Tty {
       const limit = this.pendingTermios ? this.holdAfter : this.out.length;
       const n = Math.min(limit, this.driver.writeRoom());
       if (n <= 0) break;
-      const chunk = this.scratch;
-      chunk.length = 0;
-      for (let i = 0; i < n; i++) chunk.push(this.out.shift());
-      const taken = this.driver.write(chunk, 0, n);
+      // What the driver refuses stays at the front of the queue.
+      const taken = this.driver.write(this.out.peek(n), 0, n);
+      this.out.drop(taken);
       if (this.pendingTermios) this.holdAfter -= taken;
-      if (taken < n) {
-        // Put back what the driver refused, at the front.
-        const rest = chunk.slice(taken).concat(this.out.toArray());
-        this.out.load(rest);
-        break;
-      }
+      if (taken < n) break;
     }
   }
 
