@@ -21,7 +21,7 @@ import type { Subsystem } from '../subsystem';
 import { BlockStats, type BlockStatsSnapshot } from './blockstats';
 import { type BlockRequest, type DiskSnapshot, VirtualDisk } from './disk';
 import { type ArgSpec, checkArgs } from './qmp-args';
-import { type Direction, READ } from './throttle';
+import type { Direction } from './throttle';
 import {
   assignNamed,
   BUCKET_COUNT,
@@ -82,6 +82,9 @@ interface Drive {
   disk: VirtualDisk;
   stats: BlockStats;
   job: WorkloadJob;
+  /** The meters of the group they were looked up for (cache of metersFor; null = look up again). */
+  meters: RateMeter[] | null;
+  metersGroup: ThrottleGroup | null;
 }
 
 /** Group throughput meters, counted at throttle dispatch: iops, bps, rd_iops, wr_iops, rd_bps, wr_bps. */
@@ -145,6 +148,8 @@ export class BlockLayer implements Subsystem {
   private readonly workloadOwner: number;
   private readonly meters = new Map<string, RateMeter[]>();
   private nextRequestId = 1;
+  /** Completed request objects, reused by the next issue (no allocation per request). */
+  private readonly freeRequests: BlockRequest[] = [];
 
   constructor(
     private readonly sched: Scheduler,
@@ -212,15 +217,10 @@ export class BlockLayer implements Subsystem {
         index,
         rng,
         spec.workload,
-        (dir, bytes, sequential) =>
-          this.submit(member, {
-            id: this.nextRequestId++,
-            bytes,
-            dir,
-            sequential,
-            submitNs: this.sched.nowNs,
-          }),
+        (dir, bytes, sequential) => this.submit(member, this.newRequest(dir, bytes, sequential)),
       ),
+      meters: null,
+      metersGroup: null,
     };
     this.drives.push(drive);
     this.byName.set(drive.name, drive);
@@ -260,6 +260,19 @@ export class BlockLayer implements Subsystem {
     this.engine.submit(member, req.dir, req);
   }
 
+  private newRequest(dir: Direction, bytes: number, sequential: boolean): BlockRequest {
+    const id = this.nextRequestId++;
+    const submitNs = this.sched.nowNs;
+    const req = this.freeRequests.pop();
+    if (req === undefined) return { id, bytes, dir, sequential, submitNs };
+    req.id = id;
+    req.bytes = bytes;
+    req.dir = dir;
+    req.sequential = sequential;
+    req.submitNs = submitNs;
+    return req;
+  }
+
   private onWorkloadTick(index: number): void {
     this.drives[index]?.job.onTick();
   }
@@ -268,12 +281,19 @@ export class BlockLayer implements Subsystem {
     const d = this.drives[m.id];
     const g = m.group;
     if (g) {
-      const meters = this.metersFor(g.name);
+      let meters = d.meters;
+      if (meters === null || d.metersGroup !== g) {
+        meters = this.metersFor(g.name);
+        d.meters = meters;
+        d.metersGroup = g;
+      }
       const nowNs = this.sched.nowNs;
+      const bytes = req.bytes;
+      // dir 0 = read: meters 2 and 4; dir 1 = write: meters 3 and 5.
       meters[0].add(nowNs, 1);
-      meters[1].add(nowNs, req.bytes);
-      meters[dir === READ ? 2 : 3].add(nowNs, 1);
-      meters[dir === READ ? 4 : 5].add(nowNs, req.bytes);
+      meters[1].add(nowNs, bytes);
+      meters[2 + dir].add(nowNs, 1);
+      meters[4 + dir].add(nowNs, bytes);
     }
     d.disk.submit(req);
   }
@@ -284,6 +304,8 @@ export class BlockLayer implements Subsystem {
     if (!d || !req) return;
     const nowNs = this.sched.nowNs;
     d.stats.account(req.dir, req.bytes, nowNs - req.submitNs, nowNs);
+    // Nothing holds the request now (the disk and the throttle queues have let it go).
+    this.freeRequests.push(req);
     d.job.completed();
   }
 
@@ -331,6 +353,14 @@ export class BlockLayer implements Subsystem {
 
   private pruneMeters(): void {
     for (const name of [...this.meters.keys()]) if (!this.engine.group(name)) this.meters.delete(name);
+    this.forgetMeterCaches();
+  }
+
+  private forgetMeterCaches(): void {
+    for (const d of this.drives) {
+      d.meters = null;
+      d.metersGroup = null;
+    }
   }
 
   private queryBlock(): unknown[] {
@@ -479,6 +509,7 @@ export class BlockLayer implements Subsystem {
       d.stats.restore(ds.stats);
     });
     this.meters.clear();
+    this.forgetMeterCaches();
     for (const [k, ms] of Object.entries(s.meters ?? {})) {
       const meters = METER_KEYS.map(() => new RateMeter());
       for (let i = 0; i < meters.length; i++) meters[i].restore(ms[i]);

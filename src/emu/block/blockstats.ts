@@ -50,16 +50,14 @@ function freshWindow(startNs: number, periodNs: number): Window {
 class TimedAverage {
   /** windows[dir][0..1] */
   windows: Window[][];
+  readonly periodNs: number;
   constructor(
     readonly lengthS: number,
     nowNs: number,
   ) {
-    const p = this.periodNs;
+    const p = lengthS * 1e9;
+    this.periodNs = p;
     this.windows = [0, 1].map(() => [freshWindow(nowNs, p), freshWindow(nowNs - p / 2, p)]);
-  }
-
-  get periodNs(): number {
-    return this.lengthS * 1e9;
   }
 
   private expire(w: Window, nowNs: number): void {
@@ -75,8 +73,10 @@ class TimedAverage {
   }
 
   account(dir: Direction, latencyNs: number, nowNs: number): void {
-    for (const w of this.windows[dir]) {
-      this.expire(w, nowNs);
+    const ws = this.windows[dir];
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i];
+      if (nowNs >= w.expireNs) this.expire(w, nowNs);
       if (w.count === 0 || latencyNs < w.min) w.min = latencyNs;
       if (w.count === 0 || latencyNs > w.max) w.max = latencyNs;
       w.count++;
@@ -118,7 +118,8 @@ export class BlockStats {
     this.ops[dir]++;
     this.totalTimeNs[dir] += latencyNs;
     this.lastAccessNs = nowNs;
-    for (const t of this.timed) t.account(dir, latencyNs, nowNs);
+    const timed = this.timed;
+    for (let i = 0; i < timed.length; i++) timed[i].account(dir, latencyNs, nowNs);
   }
 
   /** The `stats` object of query-blockstats. */

@@ -41,7 +41,8 @@ export interface DiskSnapshot {
 }
 
 export class VirtualDisk {
-  private readonly inService = new Map<number, BlockRequest>();
+  /** In start order; a handful at most, so a scan beats a Map. */
+  private readonly inService: BlockRequest[] = [];
   private readonly waiting: BlockRequest[] = [];
   private channelFreeNs = 0;
 
@@ -55,11 +56,11 @@ export class VirtualDisk {
 
   /** Requests accepted and not yet completed. */
   get outstanding(): number {
-    return this.inService.size + this.waiting.length;
+    return this.inService.length + this.waiting.length;
   }
 
   submit(req: BlockRequest): void {
-    if (this.inService.size < this.params.queueDepth) this.start(req);
+    if (this.inService.length < this.params.queueDepth) this.start(req);
     else this.waiting.push(req);
   }
 
@@ -71,16 +72,20 @@ export class VirtualDisk {
     this.channelFreeNs = startNs + transferNs;
     const baseNs = req.sequential ? p.sequentialLatencyNs : p.randomLatencyNs;
     const jitterNs = Math.round(baseNs * p.jitterFraction * (2 * this.rng.next() - 1));
-    this.inService.set(req.id, req);
+    this.inService.push(req);
     this.sched.at(this.channelFreeNs + baseNs + jitterNs, this.owner, this.kind, req.id);
   }
 
   /** The completion event of request id: returns it and starts the next waiting one. */
   complete(id: number): BlockRequest | undefined {
-    const req = this.inService.get(id);
-    if (!req) return undefined;
-    this.inService.delete(id);
-    const next = this.waiting.shift();
+    const inService = this.inService;
+    let i = 0;
+    while (i < inService.length && inService[i].id !== id) i++;
+    if (i === inService.length) return undefined;
+    const req = inService[i];
+    if (i === 0) inService.shift();
+    else inService.splice(i, 1);
+    const next = this.waiting.length > 0 ? this.waiting.shift() : undefined;
     if (next) this.start(next);
     return req;
   }
@@ -88,7 +93,7 @@ export class VirtualDisk {
   snapshot(): DiskSnapshot {
     return {
       v: 1,
-      inService: [...this.inService.values()].map((r) => ({ ...r })),
+      inService: this.inService.map((r) => ({ ...r })),
       waiting: this.waiting.map((r) => ({ ...r })),
       channelFreeNs: this.channelFreeNs,
       rng: this.rng.snapshot(),
@@ -109,8 +114,13 @@ export class VirtualDisk {
   restore(s: DiskSnapshot): void {
     VirtualDisk.validate(s);
     this.rng.restore(s.rng);
-    this.inService.clear();
-    for (const r of s.inService) this.inService.set(r.id, { ...r });
+    this.inService.length = 0;
+    for (const r of s.inService) {
+      // A Map keyed by id kept the first position and the last value of a repeated id.
+      const at = this.inService.findIndex((q) => q.id === r.id);
+      if (at >= 0) this.inService[at] = { ...r };
+      else this.inService.push({ ...r });
+    }
     this.waiting.length = 0;
     this.waiting.push(...s.waiting.map((r) => ({ ...r })));
     this.channelFreeNs = s.channelFreeNs;

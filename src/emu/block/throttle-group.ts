@@ -87,17 +87,20 @@ export interface ThrottleGroupsSnapshot {
   }[];
 }
 
-interface Woken {
-  member: ThrottleMember;
-  dir: Direction;
-  req: ThrottleRequest;
-}
-
 export class ThrottleGroups {
   private readonly groups = new Map<string, ThrottleGroup>();
   private readonly members = new Map<number, ThrottleMember>();
+  /** The same members indexed by id, for the timer event's lookup. */
+  private readonly byId: (ThrottleMember | undefined)[] = [];
   private readonly owner: number;
-  private readonly woken: Woken[] = [];
+  /**
+   * Woken requests, in wake order: the first wokenCount entries of three parallel arrays, which
+   * are reused rather than emptied, so a wake allocates nothing.
+   */
+  private readonly wokenMembers: ThrottleMember[] = [];
+  private readonly wokenDirs: Direction[] = [];
+  private readonly wokenReqs: ThrottleRequest[] = [];
+  private wokenCount = 0;
   private depth = 0;
 
   constructor(
@@ -123,6 +126,7 @@ export class ThrottleGroups {
       disabled: 0,
     };
     this.members.set(id, m);
+    if (Number.isInteger(id) && id >= 0 && id < 1 << 20) this.byId[id] = m;
     return m;
   }
 
@@ -248,8 +252,9 @@ export class ThrottleGroups {
   // ---- the scheduler rules (§10.3, §10.4) ----
 
   private successor(g: ThrottleGroup, m: ThrottleMember): ThrottleMember {
-    const i = g.members.indexOf(m);
-    return g.members[(i + 1) % g.members.length];
+    const members = g.members;
+    const i = members.indexOf(m) + 1;
+    return members[i === members.length ? 0 : i];
   }
 
   private nextToken(m: ThrottleMember, dir: Direction): ThrottleMember {
@@ -303,7 +308,7 @@ export class ThrottleGroups {
   }
 
   private onTimerEvent(dir: Direction, memberId: number): void {
-    const m = this.members.get(memberId);
+    const m = this.byId[memberId] ?? this.members.get(memberId);
     if (!m) return;
     m.timerIds[dir] = 0;
     this.enter();
@@ -348,7 +353,10 @@ export class ThrottleGroups {
   private wakeHead(m: ThrottleMember, dir: Direction): boolean {
     const req = m.queues[dir].shift();
     if (req === undefined) return false;
-    this.woken.push({ member: m, dir, req });
+    const n = this.wokenCount++;
+    this.wokenMembers[n] = m;
+    this.wokenDirs[n] = dir;
+    this.wokenReqs[n] = req;
     return true;
   }
 
@@ -358,16 +366,21 @@ export class ThrottleGroups {
 
   /** End of a handler: woken requests run now, in wake order, each possibly waking the next. */
   private leaveHandler(): void {
-    if (this.depth === 1) {
-      while (this.woken.length > 0) {
-        const w = this.woken.shift()!;
-        this.runWoken(w);
+    if (this.depth === 1 && this.wokenCount > 0) {
+      const members = this.wokenMembers;
+      const dirs = this.wokenDirs;
+      const reqs = this.wokenReqs;
+      try {
+        // runWoken may wake more: they join the end of the list and run in turn.
+        for (let i = 0; i < this.wokenCount; i++) this.runWoken(members[i], dirs[i], reqs[i]);
+      } finally {
+        this.wokenCount = 0;
       }
     }
     this.depth--;
   }
 
-  private runWoken({ member: m, dir, req }: Woken): void {
+  private runWoken(m: ThrottleMember, dir: Direction, req: ThrottleRequest): void {
     m.pending[dir]--;
     const g = m.group;
     if (g) g.state.account(dir, req.bytes);
@@ -429,7 +442,7 @@ export class ThrottleGroups {
       }
     }
     this.groups.clear();
-    this.woken.length = 0;
+    this.wokenCount = 0;
     for (const gs of s.groups) {
       const state = new ThrottleState();
       state.restore(gs.state);

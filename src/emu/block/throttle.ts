@@ -1,16 +1,19 @@
 // QEMU's leaky-bucket throttle state (throttle.md §2–6): six buckets, leak, wait computation,
 // accounting. The operation order follows the spec exactly so every double is bit-identical to
 // QEMU's (the reference traces compare levels bit for bit). Hot path: typed arrays, no allocation.
-import {
-  BPS_READ,
-  BPS_TOTAL,
-  BPS_WRITE,
-  BUCKET_COUNT,
-  OPS_READ,
-  OPS_TOTAL,
-  OPS_WRITE,
-  type ThrottleConfig,
-} from './throttle-config';
+
+import type { ThrottleConfig } from './throttle-config';
+import * as names from './throttle-config';
+
+// Bucket indices copied into module constants once: an imported binding may compile to a getter
+// call (CommonJS interop under tsx), which the per-request path below cannot afford.
+const BPS_TOTAL = names.BPS_TOTAL;
+const BPS_READ = names.BPS_READ;
+const BPS_WRITE = names.BPS_WRITE;
+const OPS_TOTAL = names.OPS_TOTAL;
+const OPS_READ = names.OPS_READ;
+const OPS_WRITE = names.OPS_WRITE;
+const BUCKET_COUNT = names.BUCKET_COUNT;
 
 /** Throttle directions (QEMU's ThrottleDirection). */
 export const READ = 0;

@@ -9,6 +9,14 @@ import type { EventId, Scheduler } from '../core/scheduler';
 import { type Direction, READ, WRITE } from './throttle';
 import { ARRIVAL_PRIORITY } from './throttle-group';
 
+/** How a job picks each request's direction (derived from `rw` once, not per request). */
+const ALWAYS_READ = 0;
+const ALWAYS_WRITE = 1;
+const MIXED = 2;
+// Module copies of the imported directions (an imported binding may compile to a getter call).
+const RD: Direction = READ;
+const WR: Direction = WRITE;
+
 export const RW_MODES = ['read', 'write', 'randread', 'randwrite', 'randrw', 'none'] as const;
 export type RwMode = (typeof RW_MODES)[number];
 
@@ -80,17 +88,27 @@ export function pacingGapNs(w: ResolvedWorkload): number {
   return gap;
 }
 
-export function pickDirection(w: ResolvedWorkload, rng: Rng): Direction {
+function directionRule(w: ResolvedWorkload): number {
   switch (w.rw) {
     case 'read':
     case 'randread':
-      return READ;
+      return ALWAYS_READ;
     case 'write':
     case 'randwrite':
-      return WRITE;
+      return ALWAYS_WRITE;
     default:
-      return rng.next() * 100 < w.rwmixread ? READ : WRITE;
+      return MIXED;
   }
+}
+
+/** The direction of the next request; draws from rng only for a mixed workload. */
+function directionBy(rule: number, rwmixread: number, rng: Rng): Direction {
+  if (rule === MIXED) return rng.next() * 100 < rwmixread ? RD : WR;
+  return rule === ALWAYS_READ ? RD : WR;
+}
+
+export function pickDirection(w: ResolvedWorkload, rng: Rng): Direction {
+  return directionBy(directionRule(w), w.rwmixread, rng);
 }
 
 export function isSequential(w: ResolvedWorkload): boolean {
@@ -112,7 +130,11 @@ export interface WorkloadJobSnapshot {
  * events (owner given by the layer, kind = drive index) at arrival priority.
  */
 export class WorkloadJob {
-  workload: ResolvedWorkload;
+  private current!: ResolvedWorkload;
+  /** Derived from the workload: pacing gap, direction rule, sequential access. */
+  private gapNs = 0;
+  private directionRule = MIXED;
+  private sequential = false;
   /** Issued and not completed yet (throttle queue + disk). */
   outstanding = 0;
   private nextIssueNs: number;
@@ -128,6 +150,17 @@ export class WorkloadJob {
   ) {
     this.workload = resolveWorkload(spec);
     this.nextIssueNs = sched.nowNs;
+  }
+
+  get workload(): ResolvedWorkload {
+    return this.current;
+  }
+
+  set workload(w: ResolvedWorkload) {
+    this.current = w;
+    this.gapNs = pacingGapNs(w);
+    this.sequential = isSequential(w);
+    this.directionRule = directionRule(w);
   }
 
   /** Replaces the job (x-workload-set) and starts issuing at once. */
@@ -156,9 +189,10 @@ export class WorkloadJob {
 
   /** Issues requests while iodepth allows, respecting the pacing caps. */
   private pump(): void {
-    const w = this.workload;
+    const w = this.current;
     if (w.rw === 'none') return;
-    const gapNs = pacingGapNs(w);
+    const gapNs = this.gapNs;
+    const rule = this.directionRule;
     while (this.outstanding < w.iodepth) {
       const nowNs = this.sched.nowNs;
       if (gapNs > 0) {
@@ -175,7 +209,7 @@ export class WorkloadJob {
         this.nextIssueNs = baseNs + gapNs;
       }
       this.outstanding++;
-      this.issue(pickDirection(w, this.rng), w.bs, isSequential(w));
+      this.issue(directionBy(rule, w.rwmixread, this.rng), w.bs, this.sequential);
     }
   }
 

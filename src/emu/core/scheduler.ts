@@ -40,6 +40,8 @@ export class Scheduler {
   private readonly ownerNames: string[] = [];
   private readonly ownerIndex = new Map<string, number>();
   private readonly handlers: EventHandler[] = [];
+  /** Event objects that have run or been dropped, reused by at(): no allocation per event. */
+  private readonly pool: SchedEvent[] = [];
 
   /** Current virtual time in ns. */
   get nowNs(): number {
@@ -68,16 +70,21 @@ export class Scheduler {
   /** Schedules an event at absolute time atNs (clamped to now). Lower priority runs first. */
   at(atNs: number, owner: number, kind = 0, arg = 0, priority = 0): EventId {
     if (!Number.isFinite(atNs)) throw new RangeError(`scheduler: bad time ${atNs}`);
-    const ev: SchedEvent = {
-      atNs: atNs < this.now ? this.now : Math.trunc(atNs),
-      priority,
-      seq: this.nextSeq++,
-      owner,
-      kind,
-      arg,
-    };
+    const t = atNs < this.now ? this.now : Math.trunc(atNs);
+    const seq = this.nextSeq++;
+    let ev = this.pool.pop();
+    if (ev === undefined) {
+      ev = { atNs: t, priority, seq, owner, kind, arg };
+    } else {
+      ev.atNs = t;
+      ev.priority = priority;
+      ev.seq = seq;
+      ev.owner = owner;
+      ev.kind = kind;
+      ev.arg = arg;
+    }
     this.push(ev);
-    return ev.seq;
+    return seq;
   }
 
   /** Schedules an event delayNs from now. */
@@ -102,20 +109,30 @@ export class Scheduler {
     const ev = this.pop();
     if (!ev) return false;
     this.now = ev.atNs;
-    this.handlers[ev.owner](ev.kind, ev.arg);
+    const { owner, kind, arg } = ev;
+    this.pool.push(ev);
+    this.handlers[owner](kind, arg);
     return true;
   }
 
   /** Runs every event due at or before tNs, then sets the clock to tNs. */
   runUntil(tNs: number): void {
     if (tNs < this.now) return;
+    const heap = this.heap;
+    const handlers = this.handlers;
+    const pool = this.pool;
     for (;;) {
-      this.dropCancelledHead();
-      const head = this.heap[0];
+      if (this.cancelled.size !== 0) this.dropCancelledHead();
+      const head = heap[0];
       if (head === undefined || head.atNs > tNs) break;
       this.pop();
       this.now = head.atNs;
-      this.handlers[head.owner](head.kind, head.arg);
+      const owner = head.owner;
+      const kind = head.kind;
+      const arg = head.arg;
+      // The event is plain data read above: its object is free for the next at().
+      pool.push(head);
+      handlers[owner](kind, arg);
     }
     this.now = tNs;
   }
@@ -170,7 +187,8 @@ export class Scheduler {
     if (this.cancelled.size === 0) return;
     while (this.heap.length > 0 && this.cancelled.has(this.heap[0].seq)) {
       this.cancelled.delete(this.heap[0].seq);
-      this.pop();
+      const ev = this.pop();
+      if (ev) this.pool.push(ev);
     }
   }
 

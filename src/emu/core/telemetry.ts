@@ -60,6 +60,8 @@ export class RateMeter {
   private readonly slots: Float64Array;
   private slotStart = 0; // start time of the current slot (ns)
   private current = 0; // index of the current slot
+  /** Derived: slotStart + slotNs, before which add() needs no advance. */
+  private slotEndNs: number;
 
   constructor(
     readonly windowNs = 1_000_000_000,
@@ -67,6 +69,7 @@ export class RateMeter {
   ) {
     // One extra slot holds the slot in progress, so the window is slotCount complete slots.
     this.slots = new Float64Array(slotCount + 1);
+    this.slotEndNs = this.slotNs;
   }
 
   private get slotNs(): number {
@@ -82,6 +85,7 @@ export class RateMeter {
     let steps = Math.floor((nowNs - this.slotStart) / slotNs);
     if (steps <= 0) return;
     this.slotStart += steps * slotNs;
+    this.slotEndNs = this.slotStart + slotNs;
     if (steps > this.ringSize) steps = this.ringSize;
     for (let i = 0; i < steps; i++) {
       this.current = (this.current + 1) % this.ringSize;
@@ -90,7 +94,8 @@ export class RateMeter {
   }
 
   add(nowNs: number, amount = 1): void {
-    this.advance(nowNs);
+    // Before slotEndNs, advance() would find no step (floor((now - start) / slotNs) <= 0).
+    if (nowNs >= this.slotEndNs) this.advance(nowNs);
     this.slots[this.current] += amount;
   }
 
@@ -111,5 +116,6 @@ export class RateMeter {
     this.slots.set(s.slots);
     this.slotStart = s.slotStart;
     this.current = s.current;
+    this.slotEndNs = s.slotStart + this.slotNs;
   }
 }
