@@ -56,8 +56,8 @@ export function rackTopology(machine: InspectedMachine): TopologyNode[] {
       const channels: TopologyNode[] = isOctal
         ? Array.from({ length: 8 }, (_, c) => ({
             id: `channel.${c}`,
-            label: `channel ${CHANNEL_LETTERS[c]} → /dev/ipoctal.0.0.${c}`,
-            detail: `SCC2698B block ${'ABCD'[c >> 1]}, channel ${c & 1 ? 'b' : 'a'}; terminal port ${c}`,
+            label: `channel ${CHANNEL_LETTERS[c]} · port ${c}`,
+            detail: `/dev/ipoctal.0.0.${c}: SCC2698B block ${'ABCD'[c >> 1]}, channel ${c & 1 ? 'b' : 'a'}`,
             port: c,
             children: [],
           }))
@@ -205,7 +205,7 @@ function channelRows(rack: SerialRack, c: number): RegisterRow[] {
       'transmit shift register',
     ),
     plain(
-      `CR${L} state`,
+      `enables${L}`,
       (ch.rxEnabled ? 1 : 0) | (ch.txEnabled ? 4 : 0),
       1,
       `${ch.rxEnabled ? 'RX_ON' : 'RX_OFF'} ${ch.txEnabled ? 'TX_ON' : 'TX_OFF'}${ch.txBreak ? ' BREAK' : ''}`,
@@ -214,7 +214,7 @@ function channelRows(rack: SerialRack, c: number): RegisterRow[] {
     plain(
       'host queue',
       rack.counters()[c].backlog,
-      4,
+      2,
       `${rack.programOf(c)} program; line ${tx.baud} ${tx.dataBits}${tx.parity[0].toUpperCase()}${tx.stopBits}`,
       'host bytes not yet on the line',
     ),

@@ -1,7 +1,7 @@
 // The controls under one serial terminal: program, null-modem cable, error injection, host line
 // settings (follow the guest, or fixed to show a mismatch), unpaced input, and the log download.
 // Every control is one x-serial-* QMP command; the status shown is what the machine reports back.
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { SerialPortStatus } from '../../worker/serial-protocol';
 import {
   INJECT_KINDS,
@@ -76,19 +76,13 @@ export function PortControls({ status, run }: { status: SerialPortStatus; run: R
               ))}
           </select>
         </label>
-        <label className="serial-check">
-          <input
-            type="checkbox"
-            aria-label={`port ${port} unpaced`}
-            checked={unpaced}
-            onChange={(e) => {
-              setUnpaced(e.target.checked);
-              run(serialHost(port, { unpaced: e.target.checked }));
-            }}
-          />
-          unpaced
-        </label>
-        <button type="button" aria-label={`port ${port} download log`} onClick={() => downloadLog(port)}>
+        <button
+          type="button"
+          className="push-right"
+          aria-label={`port ${port} download log`}
+          title="download this port's output with virtual timestamps"
+          onClick={() => downloadLog(port)}
+        >
           log ⤓
         </button>
       </div>
@@ -112,12 +106,33 @@ export function PortControls({ status, run }: { status: SerialPortStatus; run: R
           </button>
         ))}
       </fieldset>
-      <HostSettings status={status} run={run} />
+      <HostSettings status={status} run={run}>
+        <label className="serial-check">
+          <input
+            type="checkbox"
+            aria-label={`port ${port} unpaced`}
+            checked={unpaced}
+            onChange={(e) => {
+              setUnpaced(e.target.checked);
+              run(serialHost(port, { unpaced: e.target.checked }));
+            }}
+          />
+          unpaced
+        </label>
+      </HostSettings>
     </div>
   );
 }
 
-function HostSettings({ status, run }: { status: SerialPortStatus; run: Run }) {
+function HostSettings({
+  status,
+  run,
+  children,
+}: {
+  status: SerialPortStatus;
+  run: Run;
+  children: ReactNode;
+}) {
   const port = status.port;
   const fixed = status.host !== 'follow' ? status.host : undefined;
   const [draft, setDraft] = useState({ baud: status.baud, format: status.format });
@@ -170,6 +185,7 @@ function HostSettings({ status, run }: { status: SerialPortStatus; run: Run }) {
           </select>
         </>
       )}
+      {children}
       {status.hostLost > 0 && (
         <span className="serial-lost" title="characters the host end could not frame">
           host lost {status.hostLost}

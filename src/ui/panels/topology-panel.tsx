@@ -126,7 +126,7 @@ export function TopologyPanel() {
                       </td>
                       <td>
                         {r.fields}
-                        {r.note && <div className="muted small">{r.note}</div>}
+                        {r.note && <span className="muted"> · {r.note}</span>}
                       </td>
                     </tr>
                   ))}
