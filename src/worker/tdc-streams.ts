@@ -15,7 +15,7 @@ import type {
   TdcToWorker,
 } from './tdc-protocol';
 
-export const TDC_EVERY_MS = 100;
+export const TDC_EVERY_MS = 200;
 /** The histogram rides on every this-many-th item (charts redraw at most ~2/s). */
 export const HISTOGRAM_EVERY = 5;
 /** Newest timestamps per channel in each item. */

@@ -12,7 +12,9 @@ export function TdcTimestamps() {
   const rows = recent
     .filter((r) => channel === 0 || r.channel === channel)
     .sort((a, b) => b.seconds - a.seconds || b.ps - a.ps)
-    .slice(0, ROWS_SHOWN);
+    .slice(0, ROWS_SHOWN)
+    // Rows keyed by position: each update changes their text in place rather than replacing them.
+    .map((r, slot) => ({ ...r, slot }));
   return (
     <div className="tdc-view">
       <ViewHead id="tdc-ts-title" title="Last decoded timestamps">
@@ -43,7 +45,7 @@ export function TdcTimestamps() {
               </tr>
             )}
             {rows.map((r) => (
-              <tr key={`${r.channel}:${r.index}`}>
+              <tr key={r.slot}>
                 <td>{r.channel}</td>
                 <td className="num">{r.seconds}</td>
                 <td className="num">{groupDigits(r.ps)}</td>
