@@ -5,5 +5,6 @@ import { benches as serial } from './serial';
 import { benches as tdc } from './tdc';
 import { benches as throttle } from './throttle';
 import { benches as uiSerial } from './ui-serial';
+import { benches as uiTdc } from './ui-tdc';
 
-export const benches: Bench[] = [...throttle, ...lab, ...serial, ...tdc, ...uiSerial];
+export const benches: Bench[] = [...throttle, ...lab, ...serial, ...tdc, ...uiSerial, ...uiTdc];
