@@ -5,6 +5,13 @@ import { qmp, qmpError } from '../lab-client';
 const RW = ['read', 'write', 'randread', 'randwrite', 'randrw', 'none'] as const;
 const NUMBER_FIELDS = ['rwmixread', 'bs', 'iodepth', 'rate_iops', 'rate'] as const;
 type NumberField = (typeof NUMBER_FIELDS)[number];
+const HINTS: Record<NumberField, string> = {
+  rwmixread: 'percentage of reads in a mixed workload (0–100)',
+  bs: 'block size in bytes',
+  iodepth: 'requests kept in flight',
+  rate_iops: 'cap on operations per second issued by the guest (0 = none)',
+  rate: 'cap on bytes per second issued by the guest (0 = none)',
+};
 
 export interface Workload {
   rw: (typeof RW)[number];
@@ -73,6 +80,7 @@ export const WorkloadForm = memo(function WorkloadForm({ device }: { device: str
           <span>{f}</span>
           <input
             type="number"
+            title={HINTS[f]}
             aria-label={`${device} ${f}`}
             value={w[f]}
             min={0}
