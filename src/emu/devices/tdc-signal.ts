@@ -15,6 +15,11 @@
 // whole ns with the ps remainder (0..999) as the event argument. Events are plain data (kind =
 // operation × 8 + channel), so a snapshot of the scheduler plus snapshot() of this object resumes
 // every generator exactly.
+// Fast path: when the input offers inputTrain (the FMC TDC does) and the channel's line is clean
+// (no edge loss, no reflection model), periodic() hands the whole train to the input, which
+// time-tags its edges lazily with the same results, and no event is scheduled per edge. The train
+// is taken back (stop, or edge loss / reflection switched on) at the current instant: pulses so far
+// are counted, a pending falling edge and the rest of the train go back to one event per edge.
 
 import type { Rng, RngSnapshot } from '../core/rng';
 import type { Scheduler } from '../core/scheduler';
@@ -23,6 +28,15 @@ import { check, cloneState } from '../core/snapshot';
 export interface TdcInput {
   inputEdge(ch: number, rising: boolean, subNsPs: number): void;
   isTerminated(ch: number): boolean;
+  /** Optional: takes a whole periodic train (times in ps; count 0 = endless), null ends it. */
+  inputTrain?(ch: number, train: HandedTrain | null): void;
+}
+
+export interface HandedTrain {
+  startPs: number;
+  periodPs: number;
+  widthPs: number;
+  count: number;
 }
 
 export interface PeriodicOptions {
@@ -65,6 +79,8 @@ interface Train {
   remaining: number;
   infinite: boolean;
   event: number;
+  /** Handed to the input (fast path): rising edge of pulse 0, ps; absent = one event per edge. */
+  handedStartPs?: number;
 }
 
 interface ChannelSignals {
@@ -120,13 +136,64 @@ export class TdcSignalSource {
   }
 
   counters(ch: number): Readonly<SignalCounters> {
-    return this.chan(ch).counters;
+    const c = this.chan(ch);
+    const handed = this.handedPulses(c);
+    return handed === 0 ? c.counters : { ...c.counters, pulses: c.counters.pulses + handed };
   }
 
   /** True while a train or noise runs on ch. */
   active(ch: number): boolean {
     const c = this.chan(ch);
-    return c.train !== null || c.noise !== null;
+    const t = c.train;
+    const trainRuns =
+      t !== null && (t.handedStartPs === undefined || t.infinite || this.handedPulses(c) < t.remaining);
+    return trainRuns || c.noise !== null;
+  }
+
+  /** Pulses of a handed train whose rising edge is at or before the current virtual ns. */
+  private handedPulses(c: ChannelSignals): number {
+    const t = c.train;
+    if (!t || t.handedStartPs === undefined) return 0;
+    const lastPs = this.sched.nowNs * 1000 + 999;
+    if (lastPs < t.handedStartPs) return 0;
+    const n = Math.floor((lastPs - t.handedStartPs) / t.periodPs) + 1;
+    return t.infinite ? n : Math.min(n, t.remaining);
+  }
+
+  private canHand(ch: number, t: Train): boolean {
+    const c = this.chans[ch];
+    return (
+      this.input.inputTrain !== undefined &&
+      c.lossRising === 0 &&
+      c.lossFalling === 0 &&
+      !(c.reflection && c.reflection.probability > 0) &&
+      t.widthPs < t.periodPs
+    );
+  }
+
+  /**
+   * Takes a handed train back from the input at the current instant: counts its pulses so far,
+   * schedules a falling edge still to come, and (unless ending) the rest of the train per edge.
+   */
+  private takeBack(ch: number, ending: boolean): void {
+    const c = this.chans[ch];
+    const t = c.train;
+    if (!t || t.handedStartPs === undefined) return;
+    this.input.inputTrain?.(ch, null);
+    const done = this.handedPulses(c);
+    const startPs = t.handedStartPs;
+    c.counters.pulses += done;
+    if (done > 0) {
+      const fallPs = startPs + (done - 1) * t.periodPs + t.widthPs;
+      if (Math.floor(fallPs / 1000) > this.sched.nowNs) this.schedulePs(fallPs, OP_FALL, ch);
+    }
+    delete t.handedStartPs;
+    if (!t.infinite) t.remaining -= done;
+    if (ending || (!t.infinite && t.remaining <= 0)) {
+      c.train = null;
+      return;
+    }
+    t.event = this.schedulePs(startPs + done * t.periodPs, OP_TRAIN, ch);
   }
 
   pulse(ch: number, atNs: number, widthNs: number): void {
@@ -156,7 +223,10 @@ export class TdcSignalSource {
       infinite: count === 0,
       event: 0,
     };
-    c.train.event = this.schedulePs(startPs, OP_TRAIN, ch);
+    if (this.canHand(ch, c.train)) {
+      c.train.handedStartPs = startPs;
+      this.input.inputTrain?.(ch, { startPs, periodPs: c.train.periodPs, widthPs: c.train.widthPs, count });
+    } else c.train.event = this.schedulePs(startPs, OP_TRAIN, ch);
   }
 
   burst(ch: number, o: BurstOptions): void {
@@ -170,6 +240,7 @@ export class TdcSignalSource {
 
   stop(ch: number): void {
     const c = this.chan(ch);
+    if (c.train?.handedStartPs !== undefined) this.takeBack(ch, true);
     if (c.train?.event) this.sched.cancel(c.train.event);
     c.train = null;
   }
@@ -188,6 +259,7 @@ export class TdcSignalSource {
     const p = Math.min(1, Math.max(0, probability));
     if (edge === 'rising') c.lossRising = p;
     else c.lossFalling = p;
+    if (c.train && !this.canHand(ch, c.train)) this.takeBack(ch, false);
   }
 
   reflection(ch: number, o: ReflectionOptions | null): void {
@@ -199,6 +271,7 @@ export class TdcSignalSource {
           widthPs: toPs(o.widthNs ?? 6),
         }
       : null;
+    if (c.train && !this.canHand(ch, c.train)) this.takeBack(ch, false);
   }
 
   private chan(ch: number): ChannelSignals {

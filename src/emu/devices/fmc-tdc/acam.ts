@@ -185,20 +185,29 @@ export class AcamGpx {
 
   /** Converts the board time of an edge to a timestamp, with the configured model. */
   quantise(t: BoardTime): TdcTimestamp {
-    if (this.options.model === 'ideal') {
+    return this.quantiseInto(t, { seconds: 0, coarse: 0, frac: 0, bins: 0 });
+  }
+
+  /** quantise() into a caller-owned timestamp (the per-edge path allocates nothing). */
+  quantiseInto(t: BoardTime, out: TdcTimestamp): TdcTimestamp {
+    const o = this.options;
+    if (o.model === 'ideal') {
       const coarse = Math.floor(t.ps / COARSE_PS);
-      const frac = Math.floor(((t.ps - coarse * COARSE_PS) * FRAC_PER_COARSE) / COARSE_PS);
-      return { seconds: t.seconds, coarse, frac, bins: 0 };
+      out.seconds = t.seconds;
+      out.coarse = coarse;
+      out.frac = Math.floor(((t.ps - coarse * COARSE_PS) * FRAC_PER_COARSE) / COARSE_PS);
+      out.bins = 0;
+      return out;
     }
     let seconds = t.seconds;
     let ps = t.ps;
-    if (this.options.jitterPs > 0)
-      ps += Math.round(normalFromU32(this.rng.nextU32()) * this.options.jitterPs);
-    if (this.options.outlierProbability > 0) {
-      if (this.s.outlierCountdown < 0) {
-        this.s.outlierCountdown = Math.floor(this.rng.exponential(1 / this.options.outlierProbability));
+    if (o.jitterPs > 0) ps += Math.round(normalFromU32(this.rng.nextU32()) * o.jitterPs);
+    if (o.outlierProbability > 0) {
+      const s = this.s;
+      if (s.outlierCountdown < 0) {
+        s.outlierCountdown = Math.floor(this.rng.exponential(1 / o.outlierProbability));
       }
-      if (this.s.outlierCountdown-- === 0) ps += this.rng.next() < 0.5 ? -4000 : 4000;
+      if (s.outlierCountdown-- === 0) ps += this.rng.next() < 0.5 ? -4000 : 4000;
     }
     if (ps < 0) {
       ps += PS_PER_S;
@@ -215,7 +224,11 @@ export class AcamGpx {
       coarse -= COARSE_PER_SECOND;
       seconds = (seconds + 1) >>> 0;
     }
-    return { seconds, coarse, frac: fracTotal & 0xfff, bins };
+    out.seconds = seconds;
+    out.coarse = coarse;
+    out.frac = fracTotal & 0xfff;
+    out.bins = bins;
+    return out;
   }
 
   snapshot(): AcamSnapshot {
@@ -245,11 +258,8 @@ export class AcamGpx {
  * peak-to-peak), tabulated once with Acklam's rational approximation. One rng draw per edge.
  */
 export function normalFromU32(word: number): number {
-  if (!normalTable) normalTable = buildNormalTable();
-  return normalTable[word >>> 16];
+  return NORMAL_TABLE[word >>> 16];
 }
-
-let normalTable: Float64Array | undefined;
 
 function buildNormalTable(): Float64Array {
   const t = new Float64Array(65536);
@@ -267,6 +277,8 @@ const C = [
   2.938163982698783,
 ];
 const D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+
+const NORMAL_TABLE = buildNormalTable();
 
 /** Acklam's approximation of the inverse standard normal CDF (relative error < 1.2e-9). */
 export function inverseNormalCdf(p: number): number {

@@ -31,6 +31,8 @@ import type { RecordWords } from './record';
 
 const R = TDC_DMABUF_REGS;
 const NS_PER_MS = 1_000_000;
+/** BURST_SIZE is a 10-bit field. */
+const MAX_BURST = 1023;
 
 export interface DmaBufferCounters {
   stored: number;
@@ -51,7 +53,7 @@ export interface DmaBufferState {
   curCount: number;
   nextBase: number;
   nextSize: number;
-  /** Records stored but not yet written to DDR (the open burst). */
+  /** Records stored but not yet written to DDR (the open burst; kept in typed arrays while running). */
   burst: { addr: number; words: RecordWords }[];
   /** Timestamp waiting in the converter while CSR.ENABLE = 0 (P2b). */
   waiting: RecordWords | null;
@@ -75,6 +77,14 @@ const EV_DONE = 2;
 export class TdcDmaBuffer {
   private s: DmaBufferState = TdcDmaBuffer.initialState();
   private readonly owner: number;
+  /** The open burst: DDR address and four words per record (s.burst stays empty while running). */
+  private readonly burstAddr = new Uint32Array(MAX_BURST);
+  private readonly burstWords = new Uint32Array(4 * MAX_BURST);
+  private burstLen = 0;
+  /** Run before state is looked at or changed from outside (the TDC time-tags the edges due). */
+  beforeAccess: () => void = () => {};
+  /** Run after an outside change (the TDC re-plans its wake). */
+  afterChange: () => void = () => {};
   /** Called when a switch is requested while switchStall is set (for the fault report). */
   onSwitchStalled: () => void = () => {};
 
@@ -125,11 +135,22 @@ export class TdcDmaBuffer {
     if (this.s.doneEvent) this.sched.cancel(this.s.doneEvent);
     const { counters, switchStall, capacityLimit } = this.s;
     this.s = { ...TdcDmaBuffer.initialState(), counters, switchStall, capacityLimit };
+    this.burstLen = 0;
     this.irq(false);
   }
 
   get state(): Readonly<DmaBufferState> {
-    return this.s;
+    this.beforeAccess();
+    return { ...this.s, burst: this.burstList() };
+  }
+
+  private burstList(): { addr: number; words: RecordWords }[] {
+    const out: { addr: number; words: RecordWords }[] = [];
+    const w = this.burstWords;
+    for (let i = 0; i < this.burstLen; i++) {
+      out.push({ addr: this.burstAddr[i], words: [w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]] });
+    }
+    return out;
   }
 
   get irqLine(): boolean {
@@ -148,6 +169,20 @@ export class TdcDmaBuffer {
     return Math.max(1, (this.s.csr & TDC_DMABUF_CSR_BURST_SIZE_MASK) >>> TDC_DMABUF_CSR_BURST_SIZE_SHIFT);
   }
 
+  get enabledAndValid(): boolean {
+    return (this.s.csr & TDC_DMABUF_CSR_ENABLE) !== 0 && (this.s.curSize & TDC_DMABUF_SIZE_VALID) !== 0;
+  }
+
+  /** Stores left before the next one that switches buffers on its own (CUR valid), else Infinity. */
+  get storesBeforeAutoSwitch(): number {
+    if (!(this.s.curSize & TDC_DMABUF_SIZE_VALID)) return Number.POSITIVE_INFINITY;
+    return Math.max(0, this.capacity - this.s.count);
+  }
+
+  get irqRequested(): boolean {
+    return this.s.irqRequest;
+  }
+
   /** Capacity of CUR in records (the fault may make the hardware fill earlier). */
   get capacity(): number {
     const size = this.s.curSize & TDC_DMABUF_SIZE_MASK;
@@ -155,21 +190,30 @@ export class TdcDmaBuffer {
   }
 
   setSwitchStall(on: boolean): void {
+    this.beforeAccess();
     this.s.switchStall = on;
+    this.afterChange();
   }
 
   setCapacityLimit(records: number): void {
+    this.beforeAccess();
     this.s.capacityLimit = Math.max(0, Math.floor(records));
+    this.afterChange();
   }
 
   /** A numbered timestamp of this channel arrives from the converter. */
   accept(words: RecordWords): void {
-    if (!this.enabled) {
+    this.acceptWords(words[0], words[1], words[2], words[3], this.sched.nowNs);
+  }
+
+  /** accept() without an array: the record's four words, converted at nowNs (≤ the clock). */
+  acceptWords(w0: number, w1: number, w2: number, w3: number, nowNs: number): void {
+    if (!(this.s.csr & TDC_DMABUF_CSR_ENABLE)) {
       if (this.s.waiting) this.s.counters.replacedWhileDisabled++;
-      this.s.waiting = words;
+      this.s.waiting = [w0, w1, w2, w3];
       return;
     }
-    this.store(words);
+    this.store(w0, w1, w2, w3, nowNs);
   }
 
   /** The channel's acquisition enable went off: the open burst goes to DDR. */
@@ -177,32 +221,39 @@ export class TdcDmaBuffer {
     this.flushBurst();
   }
 
-  private store(words: RecordWords): void {
+  private store(w0: number, w1: number, w2: number, w3: number, nowNs: number): void {
     const s = this.s;
     if (s.curSize & TDC_DMABUF_SIZE_VALID && s.count >= this.capacity) {
       s.counters.autoSwitches++;
-      this.switchBuffers();
+      this.switchBuffers(nowNs);
     }
     if (!(s.curSize & TDC_DMABUF_SIZE_VALID) || s.count >= this.capacity) {
       s.counters.droppedNoBuffer++;
       return;
     }
-    s.burst.push({ addr: (s.curBase + TDC_RECORD_BYTES * s.count) >>> 0, words });
+    const i = this.burstLen++;
+    this.burstAddr[i] = (s.curBase + TDC_RECORD_BYTES * s.count) >>> 0;
+    const w = this.burstWords;
+    w[4 * i] = w0;
+    w[4 * i + 1] = w1;
+    w[4 * i + 2] = w2;
+    w[4 * i + 3] = w3;
     s.count++;
     s.counters.stored++;
-    if (s.burst.length >= this.burstSize) this.flushBurst();
+    if (this.burstLen >= this.burstSize) this.flushBurst();
     if (!s.irqRequest) {
       s.irqRequest = true;
-      s.irqRequestAtNs = this.sched.nowNs;
+      s.irqRequestAtNs = nowNs;
       this.armIrq();
     }
   }
 
   private flushBurst(): void {
-    for (const { addr, words } of this.s.burst) {
-      for (let i = 0; i < 4; i++) this.ddr.write32(addr + 4 * i, words[i]);
+    const w = this.burstWords;
+    for (let i = 0; i < this.burstLen; i++) {
+      this.ddr.writeRecord(this.burstAddr[i], w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]);
     }
-    this.s.burst = [];
+    this.burstLen = 0;
   }
 
   private armIrq(): void {
@@ -214,7 +265,7 @@ export class TdcDmaBuffer {
     s.irqEvent = this.sched.at(at, this.owner, EV_IRQ);
   }
 
-  private switchBuffers(): void {
+  private switchBuffers(nowNs = this.sched.nowNs): void {
     const s = this.s;
     s.counters.switches++;
     this.flushBurst();
@@ -236,7 +287,7 @@ export class TdcDmaBuffer {
     s.doneEvent = 0;
     s.done = false;
     if (s.switchStall) this.onSwitchStalled();
-    else s.doneEvent = this.sched.after(this.switchDoneNs, this.owner, EV_DONE);
+    else s.doneEvent = this.sched.at(nowNs + this.switchDoneNs, this.owner, EV_DONE);
   }
 
   read(offset: number): number {
@@ -260,7 +311,12 @@ export class TdcDmaBuffer {
   }
 
   write(offset: number, value: number): void {
-    const v = value >>> 0;
+    this.beforeAccess();
+    this.writeReg(offset, value >>> 0);
+    this.afterChange();
+  }
+
+  private writeReg(offset: number, v: number): void {
     const s = this.s;
     switch (offset) {
       case R.CSR.offset: {
@@ -273,7 +329,7 @@ export class TdcDmaBuffer {
         if (!wasEnabled && this.enabled && s.waiting) {
           const w = s.waiting;
           s.waiting = null;
-          this.store(w);
+          this.store(w[0], w[1], w[2], w[3], this.sched.nowNs);
         }
         if (oldTimeout !== this.irqTimeoutMs) this.armIrq();
         break;
@@ -294,7 +350,8 @@ export class TdcDmaBuffer {
   }
 
   snapshot(): DmaBufferSnapshot {
-    return cloneState({ v: 1 as const, ...this.s });
+    this.beforeAccess();
+    return cloneState({ v: 1 as const, ...this.s, burst: this.burstList() });
   }
 
   restore(snap: DmaBufferSnapshot): void {
@@ -303,7 +360,19 @@ export class TdcDmaBuffer {
       'dma buffer: bad snapshot',
     );
     check(Number.isInteger(snap.count) && snap.count >= 0, 'dma buffer: bad count');
+    check(
+      snap.burst.length <= MAX_BURST &&
+        snap.burst.every((r) => Number.isFinite(r?.addr) && Array.isArray(r.words) && r.words.length === 4),
+      'dma buffer: bad burst',
+    );
     const { v: _v, ...rest } = cloneState(snap);
+    this.burstLen = 0;
+    for (const r of rest.burst) {
+      const i = this.burstLen++;
+      this.burstAddr[i] = r.addr;
+      for (let k = 0; k < 4; k++) this.burstWords[4 * i + k] = r.words[k] >>> 0;
+    }
+    rest.burst = [];
     this.s = rest;
     this.irq(this.s.irqLine);
   }

@@ -9,6 +9,15 @@
 // controllers. TDC+0x4000 (I2C, unused by the driver) and TDC+0x7000 (2018 DMA EIC) are RAZ/WI and
 // traced as unmodelled. ACAM commands (CTRL bits 2–8) are ignored while acquiring (§2.3, traced).
 // FAKE_TS injects rising timestamps that bypass the pulse-width filter ([X] §2.3).
+// Pulse trains (inputTrain) are time-tagged lazily: a periodic train's edges are known in advance,
+// so they are processed in time order (merged over the channels, ties by channel) in one tight loop
+// whenever something could observe the result (sync(): every register access, DDR read, snapshot,
+// counter query, per-edge input, time-base change), and by one scheduler event (the "wake") at the
+// earliest instant a train edge could have a timed effect (the first store after a switch, which
+// arms the IRQ timeout, or the store that fills CUR and switches on its own). Between those the
+// results equal those of one event per edge, with two orderings fixed where that path left them to
+// scheduling order: train edges are taken before any other event in the same virtual ns, and edges
+// of different channels in the same ns are taken in ps order (then by channel).
 // Not modelled: edges are time-tagged whether or not the ACAM PLL has locked (a guest that skips
 // the ACAM init still gets timestamps); the FIFO readout of SVEC builds (FIFO registers RAZ);
 // DELTA registers (RAZ); the raw-record output (raw mode mutes the channel, as in v8).
@@ -50,11 +59,17 @@ import {
   TDC_TS_STRIDE,
 } from '../../hw/spec-tdc-regs';
 import type { SparseDdr } from '../spec/ddr';
-import { ACAM_DEFAULT_OPTIONS, AcamGpx, type AcamOptions, type AcamSnapshot } from './acam';
+import {
+  ACAM_DEFAULT_OPTIONS,
+  AcamGpx,
+  type AcamOptions,
+  type AcamSnapshot,
+  type TdcTimestamp,
+} from './acam';
 import { type DmaBufferCounters, type DmaBufferSnapshot, TdcDmaBuffer } from './dma-buffer';
 import { type OnewireSnapshot, TdcOnewire } from './onewire';
 import { type ChannelCounters, type ChannelSnapshot, type FilterOptions, TdcChannel } from './tdc-channel';
-import { TdcTimeBase, type TimeBaseSnapshot } from './time-base';
+import { type BoardTime, TdcTimeBase, type TimeBaseSnapshot } from './time-base';
 
 export const TDC_CORE_MAP = new RegMap(TDC_CORE_REGS);
 const C = TDC_CORE_REGS;
@@ -77,6 +92,22 @@ export interface FmcTdcOptions {
 
 export type TdcChannelCounters = ChannelCounters & DmaBufferCounters;
 
+/** A periodic pulse train on an input, from a host signal source (times in ps of virtual time). */
+export interface InputTrain {
+  /** Rising edge of pulse 0. */
+  startPs: number;
+  periodPs: number;
+  /** Falling edge = rising + widthPs; must be below periodPs. */
+  widthPs: number;
+  /** Number of pulses; 0 = endless. */
+  count: number;
+}
+
+export interface TrainState extends InputTrain {
+  /** Next edge to time-tag: 2k = rising edge of pulse k, 2k + 1 = its falling edge. */
+  next: number;
+}
+
 export interface FmcTdcState {
   startUtc: number;
   inputEnable: number;
@@ -93,6 +124,10 @@ export interface FmcTdcState {
   fakeEvent: number;
   /** Mezzanine plugged (B1): without it no edge reaches the core. */
   present: boolean;
+  /** Lazily time-tagged pulse trains by channel (null = edges come one by one). */
+  trains: (TrainState | null)[];
+  wakeEvent: number;
+  wakeNs: number;
 }
 
 export interface FmcTdcSnapshot {
@@ -107,6 +142,12 @@ export interface FmcTdcSnapshot {
 }
 
 const EV_FAKE_TS = 1;
+const EV_WAKE = 2;
+
+function trainEdgePs(t: TrainState): number {
+  const k = t.next >>> 1;
+  return t.startPs + k * t.periodPs + (t.next & 1 ? t.widthPs : 0);
+}
 
 export class FmcTdc {
   readonly timeBase: TdcTimeBase;
@@ -117,6 +158,13 @@ export class FmcTdc {
   private s: FmcTdcState = FmcTdc.initialState(true);
   private readonly owner: number;
   private irqLevel = false;
+  private syncing = false;
+  /** Scratch board time and timestamp of the edge being time-tagged, and the record being built. */
+  private readonly edgeTime: BoardTime = { seconds: 0, ps: 0 };
+  private readonly edgeTs: TdcTimestamp = { seconds: 0, coarse: 0, frac: 0, bins: 0 };
+  private readonly record = new Uint32Array(4);
+  /** Time (ps) of each channel's next train edge during sync(). */
+  private readonly trainEdge = new Float64Array(TDC_CHANNELS);
 
   constructor(
     private readonly sched: Scheduler,
@@ -148,9 +196,23 @@ export class FmcTdc {
     this.owner = sched.register(ownerName, (kind) => {
       if (kind === EV_FAKE_TS) {
         this.s.fakeEvent = 0;
+        this.sync();
         this.fakeTimestamp();
+        this.armWake();
+      } else if (kind === EV_WAKE) {
+        this.s.wakeEvent = 0;
+        this.sync();
       }
     });
+    const sync = () => this.sync();
+    const changed = () => this.armWake();
+    ddr.beforeAccess = sync;
+    this.timeBase.beforeChange = sync;
+    for (const c of this.channels) c.beforeAccess = sync;
+    for (const b of this.buffers) {
+      b.beforeAccess = sync;
+      b.afterChange = changed;
+    }
   }
 
   private static initialState(present: boolean): FmcTdcState {
@@ -168,22 +230,31 @@ export class FmcTdc {
       eicForced: 0,
       fakeEvent: 0,
       present,
+      trains: new Array(TDC_CHANNELS).fill(null),
+      wakeEvent: 0,
+      wakeNs: 0,
     };
   }
 
   /** System/application reset: every register, filter, sequence counter and buffer state. */
   reset(): void {
+    this.sync();
     if (this.s.fakeEvent) this.sched.cancel(this.s.fakeEvent);
+    if (this.s.wakeEvent) this.sched.cancel(this.s.wakeEvent);
+    const trains = this.s.trains;
     this.s = FmcTdc.initialState(this.s.present);
+    this.s.trains = trains;
     this.timeBase.reset();
     this.acam.reset();
     this.onewire.reset();
     for (const ch of this.channels) ch.reset();
     for (const b of this.buffers) b.reset();
     this.updateIrq();
+    this.armWake();
   }
 
   get state(): Readonly<FmcTdcState> {
+    this.sync();
     return this.s;
   }
 
@@ -192,11 +263,14 @@ export class FmcTdc {
   }
 
   setPresent(on: boolean): void {
+    this.sync();
     this.s.present = on;
+    this.armWake();
   }
 
   /** Model-side counters of one channel for the UI (§7): input, filter and buffer stages. */
   counters(ch: number): TdcChannelCounters {
+    this.sync();
     const c = this.channels[ch].counters;
     const b = this.buffers[ch].state.counters;
     return {
@@ -239,19 +313,120 @@ export class FmcTdc {
 
   /** The one door for host signals: an edge on channel ch now (+subNsPs ps). */
   inputEdge(ch: number, rising: boolean, subNsPs = 0): void {
-    if (!this.s.present || ch < 0 || ch >= TDC_CHANNELS) return;
-    if (!(this.s.inputEnable & TDC_INPUT_ENABLE_GLOBAL) || !this.s.acquiring || !this.channelEnabled(ch))
-      return;
-    const channel = this.channels[ch];
-    if (!channel.acamAccepts(this.sched.nowNs, subNsPs)) return;
-    const ts = this.acam.quantise(this.timeBase.at(subNsPs));
-    const emitted = channel.filter(rising, ts);
-    if (emitted) this.emit(ch, emitted);
+    if (ch < 0 || ch >= TDC_CHANNELS) return;
+    this.sync();
+    this.timeTag(ch, rising, this.sched.nowNs, subNsPs);
+    this.armWake();
   }
 
-  private emit(ch: number, ts: Parameters<TdcChannel['number']>[0]): void {
-    const words = this.channels[ch].number(ts);
-    if (words) this.buffers[ch].accept(words);
+  /**
+   * The host door for a periodic pulse train on channel ch (null ends it): its edges are then
+   * time-tagged lazily (header). Edges already due are taken first.
+   */
+  inputTrain(ch: number, train: InputTrain | null): void {
+    if (ch < 0 || ch >= TDC_CHANNELS) return;
+    this.sync();
+    if (train) {
+      check(
+        Number.isFinite(train.startPs) &&
+          train.periodPs > 0 &&
+          train.widthPs >= 0 &&
+          train.widthPs < train.periodPs &&
+          Number.isInteger(train.count) &&
+          train.count >= 0,
+        'fmc-tdc: bad pulse train',
+      );
+    }
+    this.s.trains[ch] = train ? { ...train, next: 0 } : null;
+    this.armWake();
+  }
+
+  /** Time-tags every train edge at or before the current virtual ns, in time order. */
+  sync(): void {
+    if (this.syncing) return;
+    const trains = this.s.trains;
+    const edgePs = this.trainEdge;
+    let live = 0;
+    for (let ch = 0; ch < TDC_CHANNELS; ch++) {
+      const t = trains[ch];
+      edgePs[ch] = t ? trainEdgePs(t) : Number.POSITIVE_INFINITY;
+      if (t) live++;
+    }
+    if (live === 0) return;
+    const limitPs = this.sched.nowNs * 1000 + 999;
+    this.syncing = true;
+    for (;;) {
+      let best = 0;
+      let bestPs = edgePs[0];
+      for (let ch = 1; ch < TDC_CHANNELS; ch++) {
+        if (edgePs[ch] < bestPs) {
+          best = ch;
+          bestPs = edgePs[ch];
+        }
+      }
+      if (!(bestPs <= limitPs)) break;
+      const t = trains[best] as TrainState;
+      const e = t.next;
+      t.next = e + 1;
+      if (t.count > 0 && e + 1 >= 2 * t.count) {
+        trains[best] = null;
+        edgePs[best] = Number.POSITIVE_INFINITY;
+      } else {
+        edgePs[best] = e & 1 ? bestPs - t.widthPs + t.periodPs : bestPs + t.widthPs;
+      }
+      const ns = Math.floor(bestPs / 1000);
+      this.timeTag(best, (e & 1) === 0, ns, bestPs - ns * 1000);
+    }
+    this.syncing = false;
+    this.armWake();
+  }
+
+  /** An edge on channel ch at virtual nowNs + subNsPs ps: ACAM, time base, filter, numbering, buffer. */
+  private timeTag(ch: number, rising: boolean, nowNs: number, subNsPs: number): void {
+    const s = this.s;
+    if (!s.present || !(s.inputEnable & TDC_INPUT_ENABLE_GLOBAL) || !s.acquiring) return;
+    if (!(s.inputEnable & (1 << (TDC_INPUT_ENABLE_CH_SHIFT + ch)))) return;
+    const channel = this.channels[ch];
+    if (!channel.acamAccepts(nowNs, subNsPs)) return;
+    const ts = this.acam.quantiseInto(this.timeBase.atInto(nowNs, subNsPs, this.edgeTime), this.edgeTs);
+    const emitted = channel.filter(rising, ts);
+    if (emitted) this.emit(ch, emitted, nowNs);
+  }
+
+  private emit(ch: number, ts: TdcTimestamp, nowNs: number): void {
+    const w = this.record;
+    if (this.channels[ch].numberInto(ts, w)) this.buffers[ch].acceptWords(w[0], w[1], w[2], w[3], nowNs);
+  }
+
+  /**
+   * Schedules the wake at the earliest falling train edge that could have a timed effect: for a
+   * channel that stores (input accepted, CSR.ENABLE, CUR valid, not raw), the first store if no
+   * IRQ request is pending, else the store that finds CUR full. Each falling edge emits at most one
+   * timestamp, so the n-th store cannot come before the n-th falling edge.
+   */
+  private armWake(): void {
+    const s = this.s;
+    let best = Number.POSITIVE_INFINITY;
+    const accepting = s.present && (s.inputEnable & TDC_INPUT_ENABLE_GLOBAL) !== 0 && s.acquiring;
+    for (let ch = 0; accepting && ch < TDC_CHANNELS; ch++) {
+      const t = s.trains[ch];
+      if (!t || !this.channelEnabled(ch) || this.channels[ch].rawMode) continue;
+      const b = this.buffers[ch];
+      if (!b.enabledAndValid) continue;
+      const n = b.irqRequested ? b.storesBeforeAutoSwitch + 1 : 1;
+      const k = (t.next >>> 1) + n - 1;
+      if (!Number.isFinite(k) || (t.count > 0 && k >= t.count)) continue;
+      const ns = Math.floor((t.startPs + k * t.periodPs + t.widthPs) / 1000);
+      if (ns < best) best = ns;
+    }
+    const at = Math.max(best, this.sched.nowNs);
+    if (s.wakeEvent && s.wakeNs === at) return;
+    if (s.wakeEvent) this.sched.cancel(s.wakeEvent);
+    s.wakeEvent = 0;
+    if (Number.isFinite(at)) {
+      s.wakeNs = at;
+      s.wakeEvent = this.sched.at(at, this.owner, EV_WAKE);
+    }
   }
 
   private fakeTimestamp(): void {
@@ -259,12 +434,14 @@ export class FmcTdc {
     const ch = (this.s.fakeTs >>> 28) & 7;
     if (!(this.s.fakeTs & 0x80000000) || period === 0) return;
     if (this.s.acquiring && ch < TDC_CHANNELS && this.channelEnabled(ch)) {
-      this.emit(ch, this.acam.quantise(this.timeBase.at(0)));
+      const now = this.sched.nowNs;
+      this.emit(ch, this.acam.quantiseInto(this.timeBase.atInto(now, 0, this.edgeTime), this.edgeTs), now);
     }
     this.s.fakeEvent = this.sched.after(period * 8, this.owner, EV_FAKE_TS);
   }
 
   read(offset: number): number {
+    this.sync();
     if (offset >= TDC_SDB && offset < TDC_ONEWIRE) return offset === TDC_SDB ? SDB_MAGIC : 0;
     if (offset >= TDC_ONEWIRE && offset < TDC_CORE) return this.onewire.read(offset - TDC_ONEWIRE);
     if (offset >= TDC_CORE && offset < TDC_EIC) return this.readCore(offset - TDC_CORE);
@@ -282,7 +459,12 @@ export class FmcTdc {
   }
 
   write(offset: number, value: number): void {
-    const v = value >>> 0;
+    this.sync();
+    this.writeReg(offset, value >>> 0);
+    this.armWake();
+  }
+
+  private writeReg(offset: number, v: number): void {
     if (offset >= TDC_CORE && offset < TDC_EIC) this.writeCore(offset - TDC_CORE, v);
     else if (offset >= TDC_EIC && offset < TDC_I2C) this.writeEic(offset - TDC_EIC, v);
     else if (offset >= TDC_TS_BASE && offset < TDC_TS_BASE + TDC_CHANNELS * TDC_TS_STRIDE) {
@@ -474,6 +656,7 @@ export class FmcTdc {
   }
 
   snapshot(): FmcTdcSnapshot {
+    this.sync();
     return {
       v: 1,
       core: cloneState(this.s),
@@ -495,6 +678,18 @@ export class FmcTdc {
       Number.isInteger(snap.core.inputEnable) && typeof snap.core.acquiring === 'boolean',
       'fmc-tdc: bad core',
     );
+    check(
+      snap.core.trains === undefined ||
+        (Array.isArray(snap.core.trains) &&
+          snap.core.trains.length === TDC_CHANNELS &&
+          snap.core.trains.every(
+            (t) =>
+              t === null ||
+              (Number.isInteger(t.next) && t.next >= 0 && t.periodPs > 0 && t.widthPs < t.periodPs),
+          )),
+      'fmc-tdc: bad trains',
+    );
+    this.sync();
     const before = this.snapshot();
     try {
       this.applyParts(snap);
@@ -514,6 +709,12 @@ export class FmcTdc {
       this.buffers[i].restore(s.buffers[i]);
     }
     this.rng.restore(s.rng);
-    this.s = cloneState(s.core);
+    const core = cloneState(s.core);
+    this.s = {
+      ...core,
+      trains: core.trains ?? new Array(TDC_CHANNELS).fill(null),
+      wakeEvent: core.wakeEvent ?? 0,
+      wakeNs: core.wakeNs ?? 0,
+    };
   }
 }

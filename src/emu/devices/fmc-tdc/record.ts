@@ -34,15 +34,27 @@ export interface DecodedRecord {
 
 /** Words of one record; seq is reduced to its 28 exported bits. */
 export function encodeRecord(ts: TdcTimestamp, channel: number, seq: number, rising = true): RecordWords {
-  return [
-    ts.seconds >>> 0,
-    ts.coarse >>> 0,
-    ((ts.frac & TDC_FRAC_MASK) | ((ts.bins & TDC_RAW_BINS_MASK) << TDC_RAW_BINS_SHIFT)) >>> 0,
+  const w = new Uint32Array(4);
+  encodeRecordInto(ts, channel, seq, rising, w);
+  return [w[0], w[1], w[2], w[3]];
+}
+
+/** encodeRecord() into out[0..3] (no allocation: the per-edge path). */
+export function encodeRecordInto(
+  ts: TdcTimestamp,
+  channel: number,
+  seq: number,
+  rising: boolean,
+  out: Uint32Array,
+): void {
+  out[0] = ts.seconds >>> 0;
+  out[1] = ts.coarse >>> 0;
+  out[2] = ((ts.frac & TDC_FRAC_MASK) | ((ts.bins & TDC_RAW_BINS_MASK) << TDC_RAW_BINS_SHIFT)) >>> 0;
+  out[3] =
     ((channel & TDC_META_CHANNEL_MASK) |
       (rising ? TDC_META_SLOPE : 0) |
       ((seq % TDC_SEQ_MODULO) << TDC_META_SEQ_SHIFT)) >>>
-      0,
-  ];
+    0;
 }
 
 export function decodeRecord(w: readonly number[]): DecodedRecord {
@@ -68,6 +80,11 @@ export interface TdcOffset {
 
 /** ts + offset with frac → coarse → seconds carries; seconds wrap modulo 2^32. */
 export function addOffset(ts: TdcTimestamp, off: TdcOffset): TdcTimestamp {
+  return addOffsetInto(ts, off, { seconds: 0, coarse: 0, frac: 0, bins: 0 });
+}
+
+/** addOffset() into out (may be ts itself). */
+export function addOffsetInto(ts: TdcTimestamp, off: TdcOffset, out: TdcTimestamp): TdcTimestamp {
   let frac = ts.frac + (off.frac & TDC_FRAC_MASK);
   let carry = 0;
   if (frac >= 4096) {
@@ -80,7 +97,11 @@ export function addOffset(ts: TdcTimestamp, off: TdcOffset): TdcTimestamp {
     coarse -= TDC_COARSE_PER_SECOND;
     seconds++;
   }
-  return { seconds: seconds >>> 0, coarse, frac, bins: ts.bins };
+  out.seconds = seconds >>> 0;
+  out.coarse = coarse;
+  out.frac = frac;
+  out.bins = ts.bins;
+  return out;
 }
 
 /**

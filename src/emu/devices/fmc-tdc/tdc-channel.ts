@@ -20,7 +20,7 @@ import {
   TDC_TS_REGS,
 } from '../../hw/spec-tdc-regs';
 import type { TdcTimestamp } from './acam';
-import { addOffset, encodeRecord, type RecordWords } from './record';
+import { addOffsetInto, encodeRecordInto, type RecordWords, type TdcOffset } from './record';
 
 const R = TDC_TS_REGS;
 const PAIR_RESOLUTION_PS = 5500;
@@ -64,6 +64,11 @@ export interface ChannelSnapshot extends ChannelState {
 
 export class TdcChannel {
   private s: ChannelState = TdcChannel.initialState();
+  /** Run before state is looked at from outside (the TDC time-tags the edges already due). */
+  beforeAccess: () => void = () => {};
+  /** Scratch for numberInto(): OFFSET1..3 and the offset timestamp. */
+  private readonly offset: TdcOffset = { seconds: 0, coarse: 0, frac: 0 };
+  private readonly sum: TdcTimestamp = { seconds: 0, coarse: 0, frac: 0, bins: 0 };
 
   constructor(
     readonly index: number,
@@ -94,10 +99,12 @@ export class TdcChannel {
   }
 
   get state(): Readonly<ChannelState> {
+    this.beforeAccess();
     return this.s;
   }
 
   get counters(): Readonly<ChannelCounters> {
+    this.beforeAccess();
     return this.s.counters;
   }
 
@@ -114,6 +121,7 @@ export class TdcChannel {
 
   /** Fault B7: preset the sequence counter (e.g. just below 2^28). */
   presetSequence(seq: number): void {
+    this.beforeAccess();
     this.s.seq = seq >>> 0;
   }
 
@@ -144,7 +152,14 @@ export class TdcChannel {
   filter(rising: boolean, ts: TdcTimestamp): TdcTimestamp | null {
     const s = this.s;
     if (rising) {
-      s.rising = ts; // quantise() returns a fresh object: kept as is
+      // Copied into the channel's own record: callers may reuse ts for the next edge.
+      const r = s.rising;
+      if (r) {
+        r.seconds = ts.seconds;
+        r.coarse = ts.coarse;
+        r.frac = ts.frac;
+        r.bins = ts.bins;
+      } else s.rising = { seconds: ts.seconds, coarse: ts.coarse, frac: ts.frac, bins: ts.bins };
       s.risingFlag = true;
       return null;
     }
@@ -169,18 +184,30 @@ export class TdcChannel {
     return r;
   }
 
-  /** Offset added, sequence number assigned (before the buffer stage); null when muted (raw mode). */
-  number(ts: TdcTimestamp): RecordWords | null {
+  /**
+   * number() without allocation: offset added (§2.11 carries), sequence assigned, the record's four
+   * words written to out[0..3]. False when muted (raw mode).
+   */
+  numberInto(ts: TdcTimestamp, out: Uint32Array): boolean {
     const s = this.s;
-    if (this.rawMode) {
+    if (s.csr & TDC_TS_CSR_RAW_MODE) {
       s.counters.muted++;
-      return null;
+      return false;
     }
-    const withOffset = addOffset(ts, { seconds: s.offset1, coarse: s.offset2, frac: s.offset3 });
-    const words = encodeRecord(withOffset, this.index, s.seq);
+    const off = this.offset;
+    off.seconds = s.offset1;
+    off.coarse = s.offset2;
+    off.frac = s.offset3;
+    encodeRecordInto(addOffsetInto(ts, off, this.sum), this.index, s.seq, true, out);
     s.seq = (s.seq + 1) >>> 0;
     s.counters.timestamps++;
-    return words;
+    return true;
+  }
+
+  /** Offset added, sequence number assigned (before the buffer stage); null when muted (raw mode). */
+  number(ts: TdcTimestamp): RecordWords | null {
+    const w = new Uint32Array(4);
+    return this.numberInto(ts, w) ? [w[0], w[1], w[2], w[3]] : null;
   }
 
   read(offset: number): number {
@@ -220,6 +247,7 @@ export class TdcChannel {
   }
 
   snapshot(): ChannelSnapshot {
+    this.beforeAccess();
     return JSON.parse(JSON.stringify({ v: 1, ...this.s })) as ChannelSnapshot;
   }
 

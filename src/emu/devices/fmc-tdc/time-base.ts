@@ -54,6 +54,8 @@ export class TdcTimeBase {
   private readonly owner: number;
   /** ppm derived from the state, recomputed whenever DAC, board error or WR lock change. */
   private ppmNow = 0;
+  /** Run before any change of the time base (the TDC first time-tags the edges already due). */
+  beforeChange: () => void = () => {};
 
   constructor(
     private readonly sched: Scheduler,
@@ -88,6 +90,7 @@ export class TdcTimeBase {
   }
 
   reset(): void {
+    this.beforeChange();
     if (this.s.wrLockEvent) this.sched.cancel(this.s.wrLockEvent);
     const { boardPpm, wrPresent, wrLinkUp } = this.s;
     this.s = { ...TdcTimeBase.initialState(this.sched.nowNs, boardPpm), wrPresent, wrLinkUp };
@@ -109,8 +112,13 @@ export class TdcTimeBase {
 
   /** Board time of the instant subNsPs (0..999) after the current virtual nanosecond. */
   at(subNsPs = 0): BoardTime {
-    const elapsedNs = this.sched.nowNs - this.s.baseNs;
-    const ppm = this.ppm;
+    return this.atInto(this.sched.nowNs, subNsPs, { seconds: 0, ps: 0 });
+  }
+
+  /** Board time of virtual instant nowNs + subNsPs ps, written into out (no allocation). */
+  atInto(nowNs: number, subNsPs: number, out: BoardTime): BoardTime {
+    const elapsedNs = nowNs - this.s.baseNs;
+    const ppm = this.ppmNow;
     let seconds: number;
     let ps: number;
     if (ppm === 0) {
@@ -126,7 +134,9 @@ export class TdcTimeBase {
       ps -= PS_PER_S;
       seconds++;
     }
-    return { seconds: (this.s.baseSeconds + seconds) >>> 0, ps };
+    out.seconds = (this.s.baseSeconds + seconds) >>> 0;
+    out.ps = ps;
+    return out;
   }
 
   /** CURRENT_UTC. */
@@ -136,6 +146,7 @@ export class TdcTimeBase {
 
   /** CTRL.LOAD_UTC: a new second starts now with the given number. */
   loadUtc(seconds: number): void {
+    this.beforeChange();
     this.s.baseNs = this.sched.nowNs;
     this.s.baseSeconds = seconds >>> 0;
     this.s.basePs = 0;
@@ -206,6 +217,7 @@ export class TdcTimeBase {
 
   /** Keeps the time continuous across a rate change. */
   private rebase(change: () => void): void {
+    this.beforeChange();
     const t = this.at();
     this.s.baseNs = this.sched.nowNs;
     this.s.baseSeconds = t.seconds;
@@ -219,6 +231,7 @@ export class TdcTimeBase {
   }
 
   restore(snap: TimeBaseSnapshot): void {
+    this.beforeChange();
     check(
       snap?.v === 1 && Number.isInteger(snap.baseNs) && Number.isFinite(snap.basePs),
       'time base: bad snapshot',

@@ -2,13 +2,18 @@
 // on first write; unwritten bytes read 0. Addresses wrap at the DDR size (the Wishbone port
 // ignores the upper bits). Written by the TDC buffer controllers, read/written by the GN4124 DMA.
 //
-// Interface: read8/write8, read32/write32 (little-endian), readBytes/writeBytes, snapshot/restore.
+// Interface: read8/write8, read32/write32 (little-endian), readBytes/writeBytes, snapshot/restore;
+// writeRecord (the TDC's 16-byte records, through a word view of the page); beforeAccess, a hook
+// run before every read and bulk write from outside, so the TDC's lazily computed records are in
+// place before anyone looks (fmc-tdc.ts sync()).
 
 import { check } from '../../core/snapshot';
 import { SPEC_DDR_SIZE } from '../../hw/spec-tdc-regs';
 
 const PAGE_BITS = 16;
 const PAGE_BYTES = 1 << PAGE_BITS;
+/** Typed-array words are host-endian; the word fast path is used on little-endian hosts only. */
+const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export interface DdrSnapshot {
   v: 1;
@@ -20,6 +25,11 @@ export interface DdrSnapshot {
 export class SparseDdr {
   private readonly pages = new Map<number, Uint8Array>();
   private readonly mask: number;
+  /** Word view of the page last written by writeRecord (index −1 = none). */
+  private lastWordsIndex = -1;
+  private lastWords: Uint32Array = new Uint32Array(0);
+  /** Called before every read and bulk write from outside the TDC (which first brings its lazily computed records up to date). */
+  beforeAccess: () => void = () => {};
 
   constructor(readonly size = SPEC_DDR_SIZE) {
     check(size >= PAGE_BYTES && (size & (size - 1)) === 0, 'ddr size must be a power of two ≥ 64 KiB');
@@ -32,6 +42,7 @@ export class SparseDdr {
   }
 
   read8(addr: number): number {
+    this.beforeAccess();
     const a = (addr >>> 0) & this.mask;
     const page = this.pages.get(a >>> PAGE_BITS);
     return page ? page[a & (PAGE_BYTES - 1)] : 0;
@@ -49,6 +60,7 @@ export class SparseDdr {
   }
 
   read32(addr: number): number {
+    this.beforeAccess();
     const a = (addr >>> 0) & this.mask;
     const off = a & (PAGE_BYTES - 1);
     if (off > PAGE_BYTES - 4) {
@@ -76,6 +88,32 @@ export class SparseDdr {
     page[off + 3] = (value >>> 24) & 0xff;
   }
 
+  /** One 16-byte record of four little-endian words (the TDC buffer controllers' write path). */
+  writeRecord(addr: number, w0: number, w1: number, w2: number, w3: number): void {
+    const a = (addr >>> 0) & this.mask;
+    const off = a & (PAGE_BYTES - 1);
+    if (!HOST_LE || (off & 3) !== 0 || off > PAGE_BYTES - 16) {
+      this.write32(a, w0);
+      this.write32(a + 4, w1);
+      this.write32(a + 8, w2);
+      this.write32(a + 12, w3);
+      return;
+    }
+    const index = a >>> PAGE_BITS;
+    if (index !== this.lastWordsIndex) {
+      const page = this.pageFor(a, (w0 | w1 | w2 | w3) !== 0);
+      if (!page) return;
+      this.lastWords = new Uint32Array(page.buffer, page.byteOffset, PAGE_BYTES >>> 2);
+      this.lastWordsIndex = index;
+    }
+    const w = this.lastWords;
+    const i = off >>> 2;
+    w[i] = w0;
+    w[i + 1] = w1;
+    w[i + 2] = w2;
+    w[i + 3] = w3;
+  }
+
   /** The page holding a (masked) address; allocated when create is true. */
   private pageFor(a: number, create: boolean): Uint8Array | undefined {
     let page = this.pages.get(a >>> PAGE_BITS);
@@ -87,6 +125,7 @@ export class SparseDdr {
   }
 
   readBytes(addr: number, length: number): Uint8Array {
+    this.beforeAccess();
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
@@ -101,6 +140,7 @@ export class SparseDdr {
   }
 
   writeBytes(addr: number, data: Uint8Array): void {
+    this.beforeAccess();
     let done = 0;
     while (done < data.length) {
       const a = ((addr >>> 0) + done) & this.mask;
@@ -118,9 +158,11 @@ export class SparseDdr {
 
   clear(): void {
     this.pages.clear();
+    this.lastWordsIndex = -1;
   }
 
   snapshot(): DdrSnapshot {
+    this.beforeAccess();
     const pages: Record<string, string> = {};
     for (const [index, page] of [...this.pages.entries()].sort((a, b) => a[0] - b[0])) {
       if (page.some((b) => b !== 0)) pages[String(index)] = toBase64(page);
@@ -139,6 +181,7 @@ export class SparseDdr {
       decoded.set(index, bytes);
     }
     this.pages.clear();
+    this.lastWordsIndex = -1;
     for (const [k, v] of decoded) this.pages.set(k, v);
   }
 }
