@@ -61,6 +61,8 @@ interface SlotState {
 export class IpackBus {
   private readonly slots: SlotState[] = IP_SLOT_NAMES.map(() => ({ irq: [false, false], inReset: false }));
   private readonly listeners: IpIrqListener[] = [];
+  /** describe(): module text → "<kind>.<slot> <text>", per slot. */
+  private readonly describeCache = IP_SLOT_NAMES.map(() => new Map<string, string>());
 
   constructor(readonly name = 'ipack0') {}
 
@@ -155,7 +157,16 @@ export class IpackBus {
     const m = this.slots[slot]?.module;
     const where = `${m?.kind ?? 'empty'}.${IP_SLOT_NAMES[slot] ?? '?'}`;
     if (!m) return `${where} ${space} 0x${addr.toString(16)}`;
-    return `${where} ${m.describe?.(space, addr, dir, value, width) ?? `${space} 0x${addr.toString(16)}`}`;
+    const inner = m.describe?.(space, addr, dir, value, width) ?? `${space} 0x${addr.toString(16)}`;
+    // Modules return the same few texts again and again: keep the prefixed copies.
+    const cache = this.describeCache[slot];
+    let text = cache.get(inner);
+    if (text === undefined) {
+      text = `${where} ${inner}`;
+      if (cache.size >= 65536) cache.clear();
+      cache.set(inner, text);
+    }
+    return text;
   }
 
   snapshot(): { v: 1; inReset: boolean[]; irq: boolean[][] } {

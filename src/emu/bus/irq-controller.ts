@@ -32,9 +32,9 @@ export class IrqController {
       if (!set) {
         set = new Set();
         this.asserted.set(irq, set);
-      }
+      } else if (set.has(source)) return;
       set.add(source);
-    } else set?.delete(source);
+    } else if (!set?.delete(source)) return;
     const after = set !== undefined && set.size > 0;
     if (before !== after) for (const l of this.listeners) l(irq, after);
   }

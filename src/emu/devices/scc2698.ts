@@ -321,6 +321,8 @@ export class Scc2698 {
   private readonly owner: number;
   private readonly hosts: (SerialHostEnd | undefined)[] = new Array(8);
   private readonly irqListeners: SccIrqListener[] = [];
+  /** Trace texts by (register, value, direction, MR pointer): at most 64·256·4 entries. */
+  private readonly describeCache = new Map<number, string>();
   /** Derived from registers (txTiming), not state: not in the snapshot. */
   private readonly txTimingCache: ({ key: number; frame: FrameFormat; ns: number } | undefined)[] = new Array(
     8,
@@ -527,9 +529,16 @@ export class Scc2698 {
    * registers with their block letter). Decodes the state before the access; no side effects.
    */
   describe(r: number, dir: 'read' | 'write', value: number): string {
+    // The text depends on (register, direction, value) and, for MR1/MR2, the MR pointer.
+    const index = r & 15;
+    const mr = index === 0 || index === 8 ? this.ch(((r >> 4) & 3) * 2 + (index >> 3)).mrPointer : 0;
+    const key = ((r & 63) << 11) | ((value & 0xff) << 3) | (dir === 'read' ? 4 : 0) | mr;
+    const hit = this.describeCache.get(key);
+    if (hit !== undefined) return hit;
     const name = this.regName(r, dir);
-    if (!name) return `reg ${r}`;
-    return describeRegister(r & 63, name, value & 0xff);
+    const text = name ? describeRegister(r & 63, name, value & 0xff) : `reg ${r}`;
+    this.describeCache.set(key, text);
+    return text;
   }
 
   read(r: number): number {

@@ -362,14 +362,7 @@ export class Tpci200 implements PciFunction {
     return true;
   }
 
-  private decodeLas1(offset: number): { slot: number; space: IpSpace; addr: number } {
-    const slot = (offset >> 8) & 3;
-    const sel = (offset >> 6) & 3;
-    if (sel <= 1) return { slot, space: 'IO', addr: offset & 0x7f };
-    return { slot, space: sel === 2 ? 'ID' : 'INT', addr: offset & 0x3f };
-  }
-
-  // LAS1 offset → slot (bits 9:8) and space (bits 7:6: 0–1 IO, 2 ID, 3 INT; decodeLas1).
+  // LAS1 offset → slot (bits 9:8) and space (bits 7:6: 0–1 IO at bits 6:0, 2 ID, 3 INT at bits 5:0).
   private las1Read(offset: number, width: AccessWidth): number {
     if ((width !== 1 && width !== 2) || (width === 2 && offset & 1)) {
       this.badWidth('BAR3', offset, width, 0, '8-bit or aligned 16-bit');
@@ -510,7 +503,10 @@ export class Tpci200 implements PciFunction {
     if (width === 4) return `BAR${bar} ${hex(offset)} (bad width)`;
     const w = width as IpWidth;
     if (bar === 3) {
-      const { slot, space, addr } = this.decodeLas1(offset);
+      const slot = (offset >> 8) & 3;
+      const sel = (offset >> 6) & 3;
+      const space: IpSpace = sel <= 1 ? 'IO' : sel === 2 ? 'ID' : 'INT';
+      const addr = sel <= 1 ? offset & 0x7f : offset & 0x3f;
       const ipValue = w === 2 && this.bigEndian[1] ? swap16(value & 0xffff) : value;
       return this.ipack.describe(slot, space, this.laneAddr(1, addr, width), dir, ipValue, w);
     }

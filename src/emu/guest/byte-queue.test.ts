@@ -13,6 +13,21 @@ describe('ByteQueue', () => {
     expect(q.length).toBe(7);
   });
 
+  it('writeTo offers the oldest bytes, contiguous or wrapped, and keeps what the sink refuses', () => {
+    const q = new ByteQueue(8, 8);
+    q.push([1, 2, 3, 4, 5, 6]);
+    q.drop(5);
+    q.push([7, 8, 9, 10]); // 6 | 7 8 9 10 wraps after 8
+    const offered: number[][] = [];
+    const took = q.writeTo((b, s, e) => {
+      offered.push(Array.from(b).slice(s, e));
+      return 2;
+    }, 4);
+    expect(took).toBe(2);
+    expect(offered).toEqual([[6, 7, 8, 9]]);
+    expect(Array.from(q.peek(8))).toEqual([8, 9, 10]);
+  });
+
   it('behaves as a plain array queue under any mix of push, shift, peek and drop', () => {
     const op = fc.oneof(
       fc.record({ push: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 20 }) }),
@@ -33,6 +48,11 @@ describe('ByteQueue', () => {
             model.splice(0, o.drop);
           } else expect(q.shift()).toBe(model.length ? model.shift() : -1);
           expect(Array.from(q.peek(cap))).toEqual(model);
+          const seen: number[] = [];
+          const copy = new ByteQueue(cap, 4);
+          copy.push(model);
+          expect(copy.writeTo((b, s, e) => seen.push(...Array.from(b).slice(s, e)), cap)).toBe(model.length);
+          expect(seen).toEqual(model);
         }
       }),
     );

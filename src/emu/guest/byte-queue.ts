@@ -64,6 +64,21 @@ export class ByteQueue {
     return out;
   }
 
+  /**
+   * Offers the oldest min(n, length) bytes to `sink` (the storage itself when contiguous, so
+   * nothing is allocated) and removes as many as it takes. Returns that count.
+   */
+  writeTo(sink: (bytes: ArrayLike<number>, start: number, end: number) => number, n: number): number {
+    const k = Math.min(n, this.count);
+    if (k <= 0) return 0;
+    const taken =
+      this.head + k <= this.data.length
+        ? sink(this.data, this.head, this.head + k)
+        : sink(this.peek(k), 0, k);
+    this.drop(taken);
+    return taken;
+  }
+
   /** Removes the oldest n bytes (at most length). */
   drop(n: number): void {
     const k = Math.min(n, this.count);

@@ -112,10 +112,14 @@ export class Tty {
   /** While a change waits: how many queued bytes were written before it (the rest are held). */
   private holdAfter = 0;
 
+  private readonly driverWrite: (bytes: ArrayLike<number>, start: number, end: number) => number;
+
   constructor(
     readonly name: string,
     private readonly driver: TtyDriver,
-  ) {}
+  ) {
+    this.driverWrite = (bytes, start, end) => this.driver.write(bytes, start, end);
+  }
 
   get isOpen(): boolean {
     return this.openCount > 0;
@@ -223,8 +227,7 @@ export class Tty {
       const n = Math.min(limit, this.driver.writeRoom());
       if (n <= 0) break;
       // What the driver refuses stays at the front of the queue.
-      const taken = this.driver.write(this.out.peek(n), 0, n);
-      this.out.drop(taken);
+      const taken = this.out.writeTo(this.driverWrite, n);
       if (this.pendingTermios) this.holdAfter -= taken;
       if (taken < n) break;
     }
