@@ -14,6 +14,7 @@
 // snapshot here captures queues and timers as they are), and the 2025 `timeout` argument.
 
 import { type QmpCommandTable, QmpError } from '../control/qmp-types';
+import { DOUBLE_SEED } from '../core/double-fields';
 import type { Rng } from '../core/rng';
 import type { Scheduler } from '../core/scheduler';
 import { RateMeter } from '../core/telemetry';
@@ -264,7 +265,12 @@ export class BlockLayer implements Subsystem {
     const id = this.nextRequestId++;
     const submitNs = this.sched.nowNs;
     const req = this.freeRequests.pop();
-    if (req === undefined) return { id, bytes, dir, sequential, submitNs };
+    if (req === undefined) {
+      // submitNs starts as a double (double-fields.ts), then takes its value below.
+      const fresh: BlockRequest = { id, bytes, dir, sequential, submitNs: DOUBLE_SEED };
+      fresh.submitNs = submitNs;
+      return fresh;
+    }
     req.id = id;
     req.bytes = bytes;
     req.dir = dir;

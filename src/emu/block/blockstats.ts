@@ -8,6 +8,7 @@
 // (submission to completion, throttle wait included) are integer ns; min/max/avg are 0 in a window
 // with no completion; avg is the integer mean. avg_*_queue_depth is, as in QEMU, the sum of the
 // window's latencies divided by the window's elapsed time (Little's law).
+import { DOUBLE_SEED, doublePair } from '../core/double-fields';
 import type { Direction } from './throttle';
 
 interface Window {
@@ -43,8 +44,22 @@ export interface BlockStatsSnapshot {
   intervals: { lengthS: number; windows: Window[][] }[];
 }
 
+/** ns and sum fields start as doubles (double-fields.ts), then take their values. */
 function freshWindow(startNs: number, periodNs: number): Window {
-  return { startNs, expireNs: startNs + periodNs, count: 0, sum: 0, min: 0, max: 0 };
+  const w: Window = {
+    startNs: DOUBLE_SEED,
+    expireNs: DOUBLE_SEED,
+    count: 0,
+    sum: DOUBLE_SEED,
+    min: DOUBLE_SEED,
+    max: DOUBLE_SEED,
+  };
+  w.startNs = startNs;
+  w.expireNs = startNs + periodNs;
+  w.sum = 0;
+  w.min = 0;
+  w.max = 0;
+  return w;
 }
 
 class TimedAverage {
@@ -94,13 +109,14 @@ class TimedAverage {
 }
 
 export class BlockStats {
-  readonly bytes: [number, number] = [0, 0];
+  readonly bytes: [number, number] = doublePair();
   readonly ops: [number, number] = [0, 0];
-  readonly totalTimeNs: [number, number] = [0, 0];
-  lastAccessNs = -1;
+  readonly totalTimeNs: [number, number] = doublePair();
+  lastAccessNs = DOUBLE_SEED;
   private timed: TimedAverage[] = [];
 
   constructor(intervalsS: readonly number[] = [], nowNs = 0) {
+    this.lastAccessNs = -1;
     this.setIntervals(intervalsS, nowNs);
   }
 

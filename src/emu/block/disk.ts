@@ -5,6 +5,7 @@
 // `bytesPerSec`; transfers share one channel, so the disk's bandwidth is a hard cap. Jitter
 // (± jitterFraction of the latency) comes only from the machine's seeded Rng. Completions are
 // scheduler events (owner given by the block layer, kind = drive index, arg = request id).
+import { DOUBLE_SEED } from '../core/double-fields';
 import type { Rng, RngSnapshot } from '../core/rng';
 import type { Scheduler } from '../core/scheduler';
 import type { Direction } from './throttle';
@@ -44,7 +45,7 @@ export class VirtualDisk {
   /** In start order; a handful at most, so a scan beats a Map. */
   private readonly inService: BlockRequest[] = [];
   private readonly waiting: BlockRequest[] = [];
-  private channelFreeNs = 0;
+  private channelFreeNs = DOUBLE_SEED;
 
   constructor(
     private readonly sched: Scheduler,
@@ -52,7 +53,10 @@ export class VirtualDisk {
     private readonly kind: number,
     private readonly rng: Rng,
     readonly params: DiskParams = DEFAULT_DISK,
-  ) {}
+  ) {
+    // channelFreeNs started as a double (double-fields.ts); its real initial value:
+    this.channelFreeNs = 0;
+  }
 
   /** Requests accepted and not yet completed. */
   get outstanding(): number {

@@ -10,6 +10,7 @@
 // run list that every entry point drains before it returns.
 //
 // The lab (block-layer.ts) and the conformance replay (cli/conformance.ts) both drive this class.
+import { doublePair } from '../core/double-fields';
 import type { EventId, Scheduler } from '../core/scheduler';
 import { type Direction, ThrottleState, type ThrottleStateSnapshot } from './throttle';
 import { cloneConfig, defaultConfig, type ThrottleConfig } from './throttle-config';
@@ -122,7 +123,7 @@ export class ThrottleGroups {
       queues: [[], []],
       pending: [0, 0],
       timerIds: [0, 0],
-      timerDeadlinesNs: [0, 0],
+      timerDeadlinesNs: doublePair(),
       disabled: 0,
     };
     this.members.set(id, m);

@@ -2,6 +2,7 @@
 // accounting. The operation order follows the spec exactly so every double is bit-identical to
 // QEMU's (the reference traces compare levels bit for bit). Hot path: typed arrays, no allocation.
 
+import { DOUBLE_SEED } from '../core/double-fields';
 import type { ThrottleConfig } from './throttle-config';
 import * as names from './throttle-config';
 
@@ -57,10 +58,13 @@ export class ThrottleState {
   /** Derived: some bucket has burst_length > 1 (a burst bucket to leak and fill). */
   private hasBurst = false;
   opSize = 0;
-  previousLeakNs = 0;
+  previousLeakNs: number;
 
   constructor() {
     this.burstLength.fill(1);
+    // A ns field: a double from the start (double-fields.ts).
+    this.previousLeakNs = DOUBLE_SEED;
+    this.previousLeakNs = 0;
   }
 
   /** throttle_config: installs cfg, zeroes every level and sets previous_leak := now (§8). */

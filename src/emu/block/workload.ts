@@ -4,6 +4,7 @@
 //
 // The job only decides what to issue and when; the block layer owns the request path. Direction
 // choices for randrw come from the machine's seeded Rng (one stream per drive).
+import { DOUBLE_SEED } from '../core/double-fields';
 import type { Rng, RngSnapshot } from '../core/rng';
 import type { EventId, Scheduler } from '../core/scheduler';
 import { type Direction, READ, WRITE } from './throttle';
@@ -149,6 +150,8 @@ export class WorkloadJob {
     private readonly issue: (dir: Direction, bytes: number, sequential: boolean) => void,
   ) {
     this.workload = resolveWorkload(spec);
+    // A ns field: a double from the start (double-fields.ts).
+    this.nextIssueNs = DOUBLE_SEED;
     this.nextIssueNs = sched.nowNs;
   }
 

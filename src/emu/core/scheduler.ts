@@ -5,6 +5,8 @@
 // an event names its owner, never a closure. Equal times run in priority order, then in the
 // order they were scheduled (seq), so a run is reproducible bit for bit.
 
+import { DOUBLE_SEED } from './double-fields';
+
 export type EventHandler = (kind: number, arg: number) => void;
 
 /** A scheduled event's handle: its sequence number (unique for the scheduler's life). */
@@ -33,7 +35,7 @@ function before(a: SchedEvent, b: SchedEvent): boolean {
 }
 
 export class Scheduler {
-  private now = 0;
+  private now: number;
   private nextSeq = 1;
   private readonly heap: SchedEvent[] = [];
   private readonly cancelled = new Set<EventId>();
@@ -42,6 +44,12 @@ export class Scheduler {
   private readonly handlers: EventHandler[] = [];
   /** Event objects that have run or been dropped, reused by at(): no allocation per event. */
   private readonly pool: SchedEvent[] = [];
+
+  constructor() {
+    // Time fields start as doubles (double-fields.ts): no re-optimisation once they pass 2^30 ns.
+    this.now = DOUBLE_SEED;
+    this.now = 0;
+  }
 
   /** Current virtual time in ns. */
   get nowNs(): number {
@@ -72,17 +80,14 @@ export class Scheduler {
     if (!Number.isFinite(atNs)) throw new RangeError(`scheduler: bad time ${atNs}`);
     const t = atNs < this.now ? this.now : Math.trunc(atNs);
     const seq = this.nextSeq++;
-    let ev = this.pool.pop();
-    if (ev === undefined) {
-      ev = { atNs: t, priority, seq, owner, kind, arg };
-    } else {
-      ev.atNs = t;
-      ev.priority = priority;
-      ev.seq = seq;
-      ev.owner = owner;
-      ev.kind = kind;
-      ev.arg = arg;
-    }
+    // A new event object starts its atNs as a double (double-fields.ts), then all are set.
+    const ev = this.pool.pop() ?? { atNs: DOUBLE_SEED, priority, seq, owner, kind, arg };
+    ev.atNs = t;
+    ev.priority = priority;
+    ev.seq = seq;
+    ev.owner = owner;
+    ev.kind = kind;
+    ev.arg = arg;
     this.push(ev);
     return seq;
   }
@@ -118,6 +123,16 @@ export class Scheduler {
   /** Runs every event due at or before tNs, then sets the clock to tNs. */
   runUntil(tNs: number): void {
     if (tNs < this.now) return;
+    this.runDue(tNs);
+    this.now = tNs;
+  }
+
+  /**
+   * The event loop of runUntil. Kept apart so the loop's optimised (on-stack-replaced) code ends
+   * in a plain return: a property store after the loop, reached once per call, used to throw that
+   * code away at every call.
+   */
+  private runDue(tNs: number): void {
     const heap = this.heap;
     const handlers = this.handlers;
     const pool = this.pool;
@@ -134,7 +149,6 @@ export class Scheduler {
       pool.push(head);
       handlers[owner](kind, arg);
     }
-    this.now = tNs;
   }
 
   /** Advances virtual time by deltaNs, running due events. */

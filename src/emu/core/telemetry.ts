@@ -1,6 +1,8 @@
 // Telemetry: fixed-size numeric rings (bounded memory, oldest dropped) and a sliding-window rate
 // meter over virtual time. Used for charts and for "measured over the last second" figures.
 
+import { DOUBLE_SEED } from './double-fields';
+
 export class Ring {
   private readonly data: Float64Array;
   private head = 0;
@@ -58,7 +60,7 @@ export class Ring {
  */
 export class RateMeter {
   private readonly slots: Float64Array;
-  private slotStart = 0; // start time of the current slot (ns)
+  private slotStart: number; // start time of the current slot (ns)
   private current = 0; // index of the current slot
   /** Derived: slotStart + slotNs, before which add() needs no advance. */
   private slotEndNs: number;
@@ -69,6 +71,10 @@ export class RateMeter {
   ) {
     // One extra slot holds the slot in progress, so the window is slotCount complete slots.
     this.slots = new Float64Array(slotCount + 1);
+    // ns fields start as doubles (double-fields.ts).
+    this.slotStart = DOUBLE_SEED;
+    this.slotStart = 0;
+    this.slotEndNs = DOUBLE_SEED;
     this.slotEndNs = this.slotNs;
   }
 
