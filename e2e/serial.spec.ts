@@ -70,3 +70,39 @@ test('connecting 6 and 7 with a null-modem cable carries text typed in 6 to 7', 
   await expect(screen(page, 7)).toContainText('over the cable');
   await expect(card(page, 7).locator('.serial-cable')).toHaveText('↔ port 6');
 });
+
+test('maximize fills the window with one terminal and Escape restores it', async ({ page }) => {
+  const max = page.getByRole('button', { name: 'port 1 maximize', exact: true });
+  await max.click();
+  await expect(max).toHaveAttribute('aria-pressed', 'true');
+  const box = await terminal(page, 1).boundingBox();
+  expect(box?.width ?? 0).toBeGreaterThan(((page.viewportSize()?.width ?? 0) * 3) / 4);
+  await terminal(page, 1).locator('.xterm').click();
+  await page.keyboard.press('Escape');
+  await expect(max).toHaveAttribute('aria-pressed', 'false');
+});
+
+test('selecting a channel in the topology shows its live registers decoded', async ({ page }) => {
+  await page.getByRole('treeitem', { name: 'channel D · port 3' }).click();
+  const table = page.getByRole('table', { name: 'channel D · port 3 registers' });
+  await expect(table).toContainText('MR1D');
+  await expect(table.getByRole('row', { name: /^MR1D/ })).toContainText('BITS=3'); // 8 data bits
+  await expect(table.getByRole('row', { name: /^CSRD/ })).toContainText('RX 9600 baud');
+});
+
+test('the bus trace captures decoded guest accesses and exports them as CSV', async ({ page }) => {
+  await page.getByRole('button', { name: 'capture trace' }).click();
+  await typeIn(page, 1, 'q');
+  await page.getByRole('searchbox', { name: 'trace filter' }).fill('THR');
+  const table = page.getByRole('table', { name: 'bus accesses, newest first' });
+  await expect(table).toContainText('THRB DATA=113'); // 'q' written to channel B's THR
+  await page.getByRole('button', { name: 'pause trace' }).click();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'export CSV' }).click();
+  const file = await (await download).path();
+  const { readFileSync } = await import('node:fs');
+  const csv = readFileSync(file, 'utf8');
+  expect(csv.split('\n')[0]).toBe('seq,time_ns,kind,device,space,offset,width,value,decoded');
+  expect(csv).toMatch(/,ipoctal\.A THRB DATA=113\n/);
+  expect(csv).not.toMatch(/ISR\[/); // the export follows the filter
+});
