@@ -2,6 +2,7 @@
 // echoing unpaced input, and the line-rate error of the echo at 9600 and 115200 baud.
 import { Rng } from '../src/emu/core/rng';
 import { Scheduler } from '../src/emu/core/scheduler';
+import { TraceRing } from '../src/emu/core/trace';
 import { SerialRack } from '../src/emu/serial/serial-rack';
 import type { Bench } from './bench-types';
 
@@ -14,11 +15,13 @@ function waitLength(sched: Scheduler, rack: SerialRack, port: number, n: number,
 /**
  * host → UART → IRQ → driver → tty → echo → driver → UART → host, eight ports at once, the host
  * ends unpaced (bytes enter as fast as the receive FIFOs drain). MB/s of echoed bytes per wall
- * second. The bus trace is off, as in a lab run with the trace panel paused.
+ * second. The bus trace is off, as in a lab run with the trace panel paused; with traced = true
+ * every bus access goes to a 4096-record trace ring, as in the default lab.
  */
-export function serialUnpacedMBps(bytesPerPort = 8192): number {
+export function serialUnpacedMBps(bytesPerPort = 8192, traced = false): number {
   const sched = new Scheduler();
-  const rack = new SerialRack(sched, new Rng(1), undefined, ALL_ECHO);
+  const trace = traced ? new TraceRing(4096, () => sched.nowNs) : undefined;
+  const rack = new SerialRack(sched, new Rng(1), trace, ALL_ECHO);
   sched.runFor(1_000_000);
   const payload = new Uint8Array(bytesPerPort);
   for (let i = 0; i < payload.length; i++) payload[i] = 0x20 + (i % 95);
@@ -85,6 +88,14 @@ export const benches: Bench[] = [
     run: () => {
       serialUnpacedMBps(2048); // warm the JIT up first: the figure is the steady state
       return serialUnpacedMBps();
+    },
+  },
+  {
+    name: 'serial.unpaced_8ports_traced',
+    unit: 'MB/s',
+    run: () => {
+      serialUnpacedMBps(2048, true);
+      return serialUnpacedMBps(8192, true);
     },
   },
   { name: 'serial.baud_error_9600', unit: '%', run: () => serialBaudErrorPercent(9600) },
