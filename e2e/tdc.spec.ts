@@ -114,3 +114,38 @@ test('channel settings go through the driver and show what it reports', async ({
   await termination.check();
   await expect(page.getByRole('checkbox', { name: 'channel 2 enabled', exact: true })).toBeChecked();
 });
+
+test('a fault armed while nothing flows is flagged as not fired, and fires once pulses arrive', async ({
+  page,
+}) => {
+  await page.getByRole('button', { name: 'inject DMA error', exact: true }).click();
+  const log = page.getByRole('list', { name: 'Event log' });
+  const unfired = log.locator('.tdc-unfired').filter({ hasText: 'fault dma-error' });
+  await expect(unfired).toContainText('not fired');
+  await startPulses(page, 4, 1000);
+  await expect(unfired).toHaveCount(0, { timeout: 30_000 });
+  await expect(log.locator('.tdc-fault').filter({ hasText: 'fault dma-error' }).first()).toContainText(
+    'fired: ',
+  );
+});
+
+test('timestamps export as CSV and the pulses as VCD', async ({ page }) => {
+  await startPulses(page, 5, 1000);
+  await expect.poll(() => count(page, 5, 'timestamps'), { timeout: 20_000 }).toBeGreaterThan(10);
+  const [csv] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'export timestamps as CSV', exact: true }).click(),
+  ]);
+  const text = await (await csv.createReadStream()).toArray();
+  const lines = Buffer.concat(text).toString('utf8').trim().split('\n');
+  expect(lines[0]).toBe('channel,index,seconds,ps');
+  expect(lines.filter((l) => l.startsWith('5,')).length).toBeGreaterThan(10);
+  const [vcd] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'export pulses as VCD', exact: true }).click(),
+  ]);
+  const body = Buffer.concat(await (await vcd.createReadStream()).toArray()).toString('utf8');
+  expect(body).toContain('$timescale 1 ps $end');
+  expect(body).toContain('$var wire 1 % ch5 $end');
+  expect(body).toMatch(/\n1%\n/);
+});
