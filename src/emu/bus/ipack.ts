@@ -155,14 +155,13 @@ export class IpackBus {
     width: IpWidth,
   ): string {
     const m = this.slots[slot]?.module;
-    const where = `${m?.kind ?? 'empty'}.${IP_SLOT_NAMES[slot] ?? '?'}`;
-    if (!m) return `${where} ${space} 0x${addr.toString(16)}`;
+    if (!m) return `empty.${IP_SLOT_NAMES[slot] ?? '?'} ${space} 0x${addr.toString(16)}`;
     const inner = m.describe?.(space, addr, dir, value, width) ?? `${space} 0x${addr.toString(16)}`;
     // Modules return the same few texts again and again: keep the prefixed copies.
     const cache = this.describeCache[slot];
     let text = cache.get(inner);
     if (text === undefined) {
-      text = `${where} ${inner}`;
+      text = `${m.kind}.${IP_SLOT_NAMES[slot]} ${inner}`;
       if (cache.size >= 65536) cache.clear();
       cache.set(inner, text);
     }
