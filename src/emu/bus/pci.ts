@@ -6,6 +6,8 @@
 //   plug(slot, fn)                    device number 0..31, function 0 only (single-function devices)
 //   configRead/configWrite(bus, dev, fn, offset, width)   as the CPU's config mechanism sees them
 //   mmioRead/mmioWrite(addr, width), ioRead/ioWrite(port, width)   decoded to BAR handlers
+//                                     (through a table of enabled windows, rebuilt after any BAR
+//                                     or COMMAND change, last window hit tried first)
 //   assignResources()                 the "BIOS": BAR addresses, interrupt line, decode enable
 //   irqOf(slot)                       the interrupt number INTx of a slot is routed to
 // Not modelled: bridges and other buses (bus ≠ 0 reads all ones), multi-function devices,
