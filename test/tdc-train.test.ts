@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/emu/core/rng';
 import { stateHash } from '../src/emu/core/snapshot';
+import type { SpecOptions } from '../src/emu/devices/spec/spec';
 import { TdcSignalSource } from '../src/emu/devices/tdc-signal';
 import { makeRig, type Rig, setupChannel, setupInterrupts } from './tdc-rig';
 
@@ -14,8 +15,15 @@ interface Run {
 }
 
 /** A rig whose signal source drives the TDC lazily (fast) or through inputEdge only (perEdge). */
-function build(fast: boolean, channels: number[], size = 0x200, timeoutMs = 1, burst = 4): Run {
-  const rig = makeRig({}, 5);
+function build(
+  fast: boolean,
+  channels: number[],
+  size = 0x200,
+  timeoutMs = 1,
+  burst = 4,
+  options: SpecOptions = {},
+): Run {
+  const rig = makeRig(options, 5);
   setupInterrupts(rig);
   for (const ch of channels) setupChannel(rig, ch, size, timeoutMs, burst);
   const tdc = rig.spec.tdc;
@@ -100,6 +108,21 @@ describe('pulse trains handed to the TDC', () => {
       return outcome(run, [2], serve(run, [2], 3));
     });
     expect(results[0].counters[0].stored).toBeGreaterThan(500);
+    expect(results[0]).toEqual(results[1]);
+  });
+
+  it('give the same results with frequent outliers and wide jitter near the width limits', () => {
+    // 130 ns pulses stay clear of the 12-tick limit even with ±4 ns outliers (the falling edge is
+    // then not time-tagged, only its rng draws taken); 100 ns pulses go through the full check.
+    const options: SpecOptions = { tdc: { acam: { jitterPs: 300, outlierProbability: 0.02 } } };
+    const results = [true, false].map((fast) => {
+      const run = build(fast, [0, 1], 0x200, 1, 4, options);
+      const t0 = run.rig.sched.nowNs;
+      run.signals.periodic(0, { periodNs: 1000, widthNs: 130 });
+      run.signals.periodic(1, { periodNs: 1000, widthNs: 100.25, startNs: t0 + 500 });
+      return outcome(run, [0, 1], serve(run, [0, 1], 2));
+    });
+    expect(results[0].counters[1].filtered).toBeGreaterThan(0);
     expect(results[0]).toEqual(results[1]);
   });
 

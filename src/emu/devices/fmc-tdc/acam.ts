@@ -36,6 +36,8 @@ const FRAC_PER_COARSE = TDC_FRAC_PER_COARSE;
 const COARSE_PER_SECOND = TDC_COARSE_PER_SECOND;
 /** ACAM start retrigger period: 64 × 8 ns (§2.4). */
 const RETRIGGER_PS = 512_000;
+/** A rare outlier moves a timestamp by ±4 ns ([X] §2.10). */
+const OUTLIER_PS = 4000;
 
 export type TimestampModel = 'ideal' | 'acam';
 
@@ -85,6 +87,9 @@ const EV_PLL_LOCK = 1;
 export class AcamGpx {
   private s: AcamState = AcamGpx.initialState(false);
   private readonly owner: number;
+  /** round(normalFromU32 cell × jitterPs) per 16-bit cell, for the jitterPs it was built for. */
+  private jitterTable: Int16Array | Float64Array = new Int16Array(0);
+  private jitterTablePs = Number.NaN;
 
   constructor(
     private readonly sched: Scheduler,
@@ -201,14 +206,11 @@ export class AcamGpx {
     }
     let seconds = t.seconds;
     let ps = t.ps;
-    if (o.jitterPs > 0) ps += Math.round(normalFromU32(this.rng.nextU32()) * o.jitterPs);
-    if (o.outlierProbability > 0) {
-      const s = this.s;
-      if (s.outlierCountdown < 0) {
-        s.outlierCountdown = Math.floor(this.rng.exponential(1 / o.outlierProbability));
-      }
-      if (s.outlierCountdown-- === 0) ps += this.rng.next() < 0.5 ? -4000 : 4000;
+    if (o.jitterPs > 0) {
+      if (o.jitterPs !== this.jitterTablePs) this.buildJitterTable(o.jitterPs);
+      ps += this.jitterTable[this.rng.nextU32() >>> 16];
     }
+    if (o.outlierProbability > 0) ps += this.outlierPs(o.outlierProbability);
     if (ps < 0) {
       ps += PS_PER_S;
       seconds = (seconds - 1) >>> 0;
@@ -229,6 +231,47 @@ export class AcamGpx {
     out.frac = fracTotal & 0xfff;
     out.bins = bins;
     return out;
+  }
+
+  /**
+   * Draws from the rng exactly what quantise() draws for one edge, without computing a timestamp
+   * (a falling edge whose pulse-width check cannot fail, fmc-tdc.ts).
+   */
+  skip(): void {
+    const o = this.options;
+    if (o.model === 'ideal') return;
+    if (o.jitterPs > 0) this.rng.nextU32();
+    if (o.outlierProbability > 0) this.outlierPs(o.outlierProbability);
+  }
+
+  /** The ±4 ns outlier of this edge, or 0: a countdown drawn from a geometric distribution. */
+  private outlierPs(probability: number): number {
+    const s = this.s;
+    if (s.outlierCountdown < 0) s.outlierCountdown = Math.floor(this.rng.exponential(1 / probability));
+    if (s.outlierCountdown-- !== 0) return 0;
+    return this.rng.next() < 0.5 ? -OUTLIER_PS : OUTLIER_PS;
+  }
+
+  /**
+   * How far (ps) the time-tagging can move the distance between two edges: jitter and outliers at
+   * both ends, one bin and the gateware's 81.0 ps bin scale over a 512 ns start period.
+   */
+  get maxErrorPs(): number {
+    const o = this.options;
+    if (o.model === 'ideal') return 1;
+    const jitter = o.jitterPs > 0 ? Math.ceil(o.jitterPs * 4.5) : 0;
+    return 2 * (jitter + (o.outlierProbability > 0 ? OUTLIER_PS : 0)) + 2 * BIN_PS + 400;
+  }
+
+  /**
+   * The jitter of each normal cell in whole ps: the same values as rounding per edge, one lookup in
+   * a 128 KiB table (cells reach ±4.32σ, so 16 bits hold any σ up to 7 ns).
+   */
+  private buildJitterTable(jitterPs: number): void {
+    const t = jitterPs * 4.5 < 32767 ? new Int16Array(65536) : new Float64Array(65536);
+    for (let i = 0; i < 65536; i++) t[i] = Math.round(NORMAL_TABLE[i] * jitterPs);
+    this.jitterTable = t;
+    this.jitterTablePs = jitterPs;
   }
 
   snapshot(): AcamSnapshot {

@@ -226,8 +226,11 @@ export class TdcDmaBuffer {
     if (s.curSize & TDC_DMABUF_SIZE_VALID && s.count >= this.capacity) {
       s.counters.autoSwitches++;
       this.switchBuffers(nowNs);
-    }
-    if (!(s.curSize & TDC_DMABUF_SIZE_VALID) || s.count >= this.capacity) {
+      if (!(s.curSize & TDC_DMABUF_SIZE_VALID) || s.count >= this.capacity) {
+        s.counters.droppedNoBuffer++;
+        return;
+      }
+    } else if (!(s.curSize & TDC_DMABUF_SIZE_VALID)) {
       s.counters.droppedNoBuffer++;
       return;
     }

@@ -165,6 +165,10 @@ export class FmcTdc {
   private readonly record = new Uint32Array(4);
   /** Time (ps) of each channel's next train edge during sync(). */
   private readonly trainEdge = new Float64Array(TDC_CHANNELS);
+  /** 1 = the filter holds the rising edge of the train's current pulse (nothing came in between). */
+  private readonly trainRise = new Uint8Array(TDC_CHANNELS);
+  /** 1 = the train's width passes the pulse-width check whatever the jitter (set by sync()). */
+  private readonly widthKnown = new Uint8Array(TDC_CHANNELS);
 
   constructor(
     private readonly sched: Scheduler,
@@ -207,7 +211,10 @@ export class FmcTdc {
     const sync = () => this.sync();
     const changed = () => this.armWake();
     ddr.beforeAccess = sync;
-    this.timeBase.beforeChange = sync;
+    this.timeBase.beforeChange = () => {
+      this.sync();
+      this.trainRise.fill(0);
+    };
     for (const c of this.channels) c.beforeAccess = sync;
     for (const b of this.buffers) {
       b.beforeAccess = sync;
@@ -315,7 +322,8 @@ export class FmcTdc {
   inputEdge(ch: number, rising: boolean, subNsPs = 0): void {
     if (ch < 0 || ch >= TDC_CHANNELS) return;
     this.sync();
-    this.timeTag(ch, rising, this.sched.nowNs, subNsPs);
+    this.trainRise[ch] = 0;
+    this.timeTag(ch, rising, this.sched.nowNs, subNsPs, false);
     this.armWake();
   }
 
@@ -353,6 +361,15 @@ export class FmcTdc {
       if (t) live++;
     }
     if (live === 0) return;
+    // Board-time rounding (1 ps per edge) and the clock's rate error on the width widen the margin.
+    const errorPs = this.acam.maxErrorPs + 2;
+    const rate = Math.abs(this.timeBase.ppm) / 1e6;
+    for (let ch = 0; ch < TDC_CHANNELS; ch++) {
+      const t = trains[ch];
+      const known =
+        t !== null && this.channels[ch].widthSurelyPasses(t.widthPs, errorPs + t.widthPs * rate + 1);
+      this.widthKnown[ch] = known ? 1 : 0;
+    }
     const limitPs = this.sched.nowNs * 1000 + 999;
     this.syncing = true;
     for (;;) {
@@ -375,22 +392,42 @@ export class FmcTdc {
         edgePs[best] = e & 1 ? bestPs - t.widthPs + t.periodPs : bestPs + t.widthPs;
       }
       const ns = Math.floor(bestPs / 1000);
-      this.timeTag(best, (e & 1) === 0, ns, bestPs - ns * 1000);
+      if (e & 1) {
+        this.timeTag(
+          best,
+          false,
+          ns,
+          bestPs - ns * 1000,
+          this.trainRise[best] === 1 && this.widthKnown[best] === 1,
+        );
+        this.trainRise[best] = 0;
+      } else this.trainRise[best] = this.timeTag(best, true, ns, bestPs - ns * 1000, false) ? 1 : 0;
     }
     this.syncing = false;
     this.armWake();
   }
 
-  /** An edge on channel ch at virtual nowNs + subNsPs ps: ACAM, time base, filter, numbering, buffer. */
-  private timeTag(ch: number, rising: boolean, nowNs: number, subNsPs: number): void {
+  /**
+   * An edge on channel ch at virtual nowNs + subNsPs ps: ACAM, time base, filter, numbering, buffer.
+   * widthKnown: a falling edge that passes the width check whatever its timestamp (only the rng
+   * draws of its time-tagging matter). True when the ACAM took the edge.
+   */
+  private timeTag(ch: number, rising: boolean, nowNs: number, subNsPs: number, widthKnown: boolean): boolean {
     const s = this.s;
-    if (!s.present || !(s.inputEnable & TDC_INPUT_ENABLE_GLOBAL) || !s.acquiring) return;
-    if (!(s.inputEnable & (1 << (TDC_INPUT_ENABLE_CH_SHIFT + ch)))) return;
+    if (!s.present || !(s.inputEnable & TDC_INPUT_ENABLE_GLOBAL) || !s.acquiring) return false;
+    if (!(s.inputEnable & (1 << (TDC_INPUT_ENABLE_CH_SHIFT + ch)))) return false;
     const channel = this.channels[ch];
-    if (!channel.acamAccepts(nowNs, subNsPs)) return;
-    const ts = this.acam.quantiseInto(this.timeBase.atInto(nowNs, subNsPs, this.edgeTime), this.edgeTs);
-    const emitted = channel.filter(rising, ts);
+    if (!channel.acamAccepts(nowNs, subNsPs)) return false;
+    let emitted: TdcTimestamp | null;
+    if (widthKnown) {
+      this.acam.skip();
+      emitted = channel.filterFall(null);
+    } else {
+      const ts = this.acam.quantiseInto(this.timeBase.atInto(nowNs, subNsPs, this.edgeTime), this.edgeTs);
+      emitted = channel.filter(rising, ts);
+    }
     if (emitted) this.emit(ch, emitted, nowNs);
+    return true;
   }
 
   private emit(ch: number, ts: TdcTimestamp, nowNs: number): void {
@@ -701,6 +738,7 @@ export class FmcTdc {
   }
 
   private applyParts(s: FmcTdcSnapshot): void {
+    this.trainRise.fill(0);
     this.timeBase.restore(s.timeBase);
     this.acam.restore(s.acam);
     this.onewire.restore(s.onewire);

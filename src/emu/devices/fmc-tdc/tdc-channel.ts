@@ -15,6 +15,7 @@
 import { check } from '../../core/snapshot';
 import {
   TDC_COARSE_PER_SECOND,
+  TDC_COARSE_PS,
   TDC_TS_CSR_RAW_MODE,
   TDC_TS_CSR_RST_SEQ,
   TDC_TS_REGS,
@@ -163,12 +164,34 @@ export class TdcChannel {
       s.risingFlag = true;
       return null;
     }
+    return this.filterFall(ts);
+  }
+
+  /** True when a pulse of widthPs, each edge time-tagged within ±errorPs / 2, always passes the filter. */
+  widthSurelyPasses(widthPs: number, errorPs: number): boolean {
+    const o = this.filterOptions;
+    return (
+      Math.floor((widthPs - errorPs) / TDC_COARSE_PS) >= o.minTicks &&
+      Math.floor((widthPs + errorPs) / TDC_COARSE_PS) + 1 < Math.min(o.maxTicks, TDC_COARSE_PER_SECOND)
+    );
+  }
+
+  /**
+   * The falling-edge half of filter(); ts null = a falling edge whose width is known to pass the
+   * check (a pulse train's own rising and falling edges far from both limits, fmc-tdc.ts).
+   */
+  filterFall(ts: TdcTimestamp | null): TdcTimestamp | null {
+    const s = this.s;
     const r = s.rising;
     const flagged = s.risingFlag;
     s.risingFlag = false;
     if (!r || (!flagged && !this.filterOptions.duplicateQuirk)) {
       s.counters.filtered++;
       return null;
+    }
+    if (ts === null) {
+      if (!flagged) s.counters.duplicates++;
+      return r;
     }
     let ticks = ts.coarse - r.coarse;
     let secs = ts.seconds - r.seconds;
