@@ -92,7 +92,7 @@ export interface FmcTdcOptions {
 
 export type TdcChannelCounters = ChannelCounters & DmaBufferCounters;
 
-/** A periodic pulse train on an input, from a host signal source (times in ps of virtual time). */
+/** A periodic pulse train on an input, from a host signal source (times in whole ps of virtual time). */
 export interface InputTrain {
   /** Rising edge of pulse 0. */
   startPs: number;
@@ -163,8 +163,15 @@ export class FmcTdc {
   private readonly edgeTime: BoardTime = { seconds: 0, ps: 0 };
   private readonly edgeTs: TdcTimestamp = { seconds: 0, coarse: 0, frac: 0, bins: 0 };
   private readonly record = new Uint32Array(4);
-  /** Time (ps) of each channel's next train edge during sync(). */
+  /** During sync(), per channel: time (ps) and index of the next train edge, index past the last
+   * edge, pulse width and the gap from a falling to the next rising edge (ps). */
   private readonly trainEdge = new Float64Array(TDC_CHANNELS);
+  private readonly trainNext = new Float64Array(TDC_CHANNELS);
+  private readonly trainEnd = new Float64Array(TDC_CHANNELS);
+  private readonly trainWidth = new Float64Array(TDC_CHANNELS);
+  private readonly trainGap = new Float64Array(TDC_CHANNELS);
+  /** 1 = the next train edge is a falling edge. */
+  private readonly trainParity = new Uint8Array(TDC_CHANNELS);
   /** 1 = the filter holds the rising edge of the train's current pulse (nothing came in between). */
   private readonly trainRise = new Uint8Array(TDC_CHANNELS);
   /** 1 = the train's width passes the pulse-width check whatever the jitter (set by sync()). */
@@ -336,7 +343,9 @@ export class FmcTdc {
     this.sync();
     if (train) {
       check(
-        Number.isFinite(train.startPs) &&
+        Number.isInteger(train.startPs) &&
+          Number.isInteger(train.periodPs) &&
+          Number.isInteger(train.widthPs) &&
           train.periodPs > 0 &&
           train.widthPs >= 0 &&
           train.widthPs < train.periodPs &&
@@ -354,22 +363,30 @@ export class FmcTdc {
     if (this.syncing) return;
     const trains = this.s.trains;
     const edgePs = this.trainEdge;
+    const next = this.trainNext;
+    const end = this.trainEnd;
+    const widthPs = this.trainWidth;
+    const gapPs = this.trainGap;
+    const known = this.widthKnown;
+    const parity = this.trainParity;
     let live = 0;
-    for (let ch = 0; ch < TDC_CHANNELS; ch++) {
-      const t = trains[ch];
-      edgePs[ch] = t ? trainEdgePs(t) : Number.POSITIVE_INFINITY;
-      if (t) live++;
-    }
-    if (live === 0) return;
     // Board-time rounding (1 ps per edge) and the clock's rate error on the width widen the margin.
     const errorPs = this.acam.maxErrorPs + 2;
     const rate = Math.abs(this.timeBase.ppm) / 1e6;
     for (let ch = 0; ch < TDC_CHANNELS; ch++) {
       const t = trains[ch];
-      const known =
-        t !== null && this.channels[ch].widthSurelyPasses(t.widthPs, errorPs + t.widthPs * rate + 1);
-      this.widthKnown[ch] = known ? 1 : 0;
+      edgePs[ch] = Number.POSITIVE_INFINITY;
+      if (t === null) continue;
+      live++;
+      edgePs[ch] = trainEdgePs(t);
+      next[ch] = t.next;
+      parity[ch] = t.next % 2;
+      end[ch] = t.count > 0 ? 2 * t.count : Number.POSITIVE_INFINITY;
+      widthPs[ch] = t.widthPs;
+      gapPs[ch] = t.periodPs - t.widthPs;
+      known[ch] = this.channels[ch].widthSurelyPasses(t.widthPs, errorPs + t.widthPs * rate + 1) ? 1 : 0;
     }
+    if (live === 0) return;
     const limitPs = this.sched.nowNs * 1000 + 999;
     this.syncing = true;
     for (;;) {
@@ -382,26 +399,24 @@ export class FmcTdc {
         }
       }
       if (!(bestPs <= limitPs)) break;
-      const t = trains[best] as TrainState;
-      const e = t.next;
-      t.next = e + 1;
-      if (t.count > 0 && e + 1 >= 2 * t.count) {
-        trains[best] = null;
-        edgePs[best] = Number.POSITIVE_INFINITY;
-      } else {
-        edgePs[best] = e & 1 ? bestPs - t.widthPs + t.periodPs : bestPs + t.widthPs;
-      }
+      const e = next[best] + 1;
+      next[best] = e;
+      const falling = parity[best] === 1;
+      parity[best] ^= 1;
+      edgePs[best] =
+        e >= end[best] ? Number.POSITIVE_INFINITY : bestPs + (falling ? gapPs[best] : widthPs[best]);
       const ns = Math.floor(bestPs / 1000);
-      if (e & 1) {
-        this.timeTag(
-          best,
-          false,
-          ns,
-          bestPs - ns * 1000,
-          this.trainRise[best] === 1 && this.widthKnown[best] === 1,
-        );
+      const subPs = bestPs - ns * 1000;
+      if (falling) {
+        this.timeTag(best, false, ns, subPs, this.trainRise[best] === 1 && known[best] === 1);
         this.trainRise[best] = 0;
-      } else this.trainRise[best] = this.timeTag(best, true, ns, bestPs - ns * 1000, false) ? 1 : 0;
+      } else this.trainRise[best] = this.timeTag(best, true, ns, subPs, false) ? 1 : 0;
+    }
+    for (let ch = 0; ch < TDC_CHANNELS; ch++) {
+      const t = trains[ch];
+      if (t === null) continue;
+      t.next = next[ch];
+      if (next[ch] >= end[ch]) trains[ch] = null;
     }
     this.syncing = false;
     this.armWake();
