@@ -25,18 +25,67 @@ export interface ThrottleRequest {
   bytes: number;
 }
 
+/** A FIFO of requests on a ring buffer: push and shift move nothing (Array#shift moves every entry). */
+export class RequestFifo {
+  private buf: (ThrottleRequest | undefined)[] = new Array(16).fill(undefined);
+  private head = 0;
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(req: ThrottleRequest): void {
+    if (this.count === this.buf.length) this.grow();
+    this.buf[(this.head + this.count) & (this.buf.length - 1)] = req;
+    this.count++;
+  }
+
+  shift(): ThrottleRequest | undefined {
+    if (this.count === 0) return undefined;
+    const req = this.buf[this.head];
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) & (this.buf.length - 1);
+    this.count--;
+    return req;
+  }
+
+  /** Oldest first. */
+  toArray(): ThrottleRequest[] {
+    const out: ThrottleRequest[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.buf[(this.head + i) & (this.buf.length - 1)]!);
+    return out;
+  }
+
+  replace(reqs: readonly ThrottleRequest[]): void {
+    this.buf.fill(undefined);
+    this.head = 0;
+    this.count = 0;
+    for (const r of reqs) this.push(r);
+  }
+
+  private grow(): void {
+    const items = this.toArray();
+    this.buf = new Array(this.buf.length * 2).fill(undefined);
+    this.head = 0;
+    for (let i = 0; i < items.length; i++) this.buf[i] = items[i];
+  }
+}
+
 export interface ThrottleMember {
   readonly id: number;
   readonly name: string;
   group: ThrottleGroup | null;
   /** Per direction: requests waiting (FIFO). Woken requests have left it but still count as pending. */
-  readonly queues: [ThrottleRequest[], ThrottleRequest[]];
+  readonly queues: [RequestFifo, RequestFifo];
   readonly pending: [number, number];
   /** Per direction: the member's own timer event, 0 when not pending. */
   readonly timerIds: [EventId, EventId];
   readonly timerDeadlinesNs: [number, number];
   /** "limits disabled" counter (drain, §8). */
   disabled: number;
+  /** Derived: m's index in its group's members (kept by reindex(), checked before use). */
+  groupSlot: number;
 }
 
 export interface ThrottleGroup {
@@ -88,6 +137,13 @@ export interface ThrottleGroupsSnapshot {
   }[];
 }
 
+/** Stores each member's index in the group (successor() reads it instead of searching). */
+function reindex(g: ThrottleGroup): void {
+  g.members.forEach((m, i) => {
+    m.groupSlot = i;
+  });
+}
+
 export class ThrottleGroups {
   private readonly groups = new Map<string, ThrottleGroup>();
   private readonly members = new Map<number, ThrottleMember>();
@@ -120,11 +176,12 @@ export class ThrottleGroups {
       id,
       name,
       group: null,
-      queues: [[], []],
+      queues: [new RequestFifo(), new RequestFifo()],
       pending: [0, 0],
       timerIds: [0, 0],
       timerDeadlinesNs: doublePair(),
       disabled: 0,
+      groupSlot: -1,
     };
     this.members.set(id, m);
     if (Number.isInteger(id) && id >= 0 && id < 1 << 20) this.byId[id] = m;
@@ -165,6 +222,7 @@ export class ThrottleGroups {
     if (m.group) throw new Error(`throttle: ${m.name} is already in group ${m.group.name}`);
     const g = this.groups.get(groupName) ?? this.createGroup(groupName, defaultConfig(), false);
     g.members.unshift(m);
+    reindex(g);
     if (g.tokens[0] === null) g.tokens[0] = m;
     if (g.tokens[1] === null) g.tokens[1] = m;
     m.group = g;
@@ -183,6 +241,8 @@ export class ThrottleGroups {
       }
     }
     g.members.splice(g.members.indexOf(m), 1);
+    reindex(g);
+    m.groupSlot = -1;
     m.group = null;
     if (g.members.length === 0 && !g.explicit) this.groups.delete(g.name);
   }
@@ -254,7 +314,7 @@ export class ThrottleGroups {
 
   private successor(g: ThrottleGroup, m: ThrottleMember): ThrottleMember {
     const members = g.members;
-    const i = members.indexOf(m) + 1;
+    const i = (members[m.groupSlot] === m ? m.groupSlot : members.indexOf(m)) + 1;
     return members[i === members.length ? 0 : i];
   }
 
@@ -406,7 +466,7 @@ export class ThrottleGroups {
       members: [...this.members.values()].map((m) => ({
         id: m.id,
         group: m.group ? m.group.name : null,
-        queues: [m.queues[0].map((r) => ({ ...r })), m.queues[1].map((r) => ({ ...r }))],
+        queues: [m.queues[0].toArray().map((r) => ({ ...r })), m.queues[1].toArray().map((r) => ({ ...r }))],
         pending: [m.pending[0], m.pending[1]],
         timerIds: [m.timerIds[0], m.timerIds[1]],
         timerDeadlinesNs: [m.timerDeadlinesNs[0], m.timerDeadlinesNs[1]],
@@ -456,14 +516,14 @@ export class ThrottleGroups {
         tokens: [pick(gs.tokens[0]), pick(gs.tokens[1])],
         armed: [gs.armed[0], gs.armed[1]],
       };
+      reindex(g);
       this.groups.set(g.name, g);
     }
     for (const ms of s.members) {
       const m = this.members.get(ms.id)!;
       m.group = ms.group === null ? null : this.groups.get(ms.group)!;
       for (const d of [0, 1] as const) {
-        m.queues[d].length = 0;
-        m.queues[d].push(...ms.queues[d].map((r) => ({ ...r })));
+        m.queues[d].replace(ms.queues[d].map((r) => ({ ...r })));
         m.pending[d] = ms.pending[d];
         m.timerIds[d] = ms.timerIds[d];
         m.timerDeadlinesNs[d] = ms.timerDeadlinesNs[d];
