@@ -38,7 +38,7 @@ function freePort(): Promise<number> {
 
 let commandId = 0;
 /** Sends one QMP command through the app's QMP console and waits for its answer (matched by id). */
-async function consoleQmp(page: Page, cmd: Record<string, unknown>): Promise<void> {
+async function consoleQmp(page: Page, cmd: Record<string, unknown>, optional = false): Promise<void> {
   const id = `bench-${++commandId}`;
   const box = page.getByRole('textbox', { name: 'QMP command', exact: true });
   await box.fill(JSON.stringify({ ...cmd, id }));
@@ -96,10 +96,13 @@ export async function measureTerminalFps(): Promise<number> {
     await consoleQmp(page, { execute: 'x-serial-program', arguments: { port: 0, program: 'echo' } });
 
     // The stream is queued while the lab is paused, so it all runs in the measured window; the
-    // disks' workloads stop so the machine's time goes to the serial ports.
+    // disks' workloads and the TDC's pulse sources stop, so the machine's time and the page's
+    // frames go to the serial ports.
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     for (const drive of DEFAULT_LAB_DRIVES)
       await consoleQmp(page, { execute: 'x-workload-set', arguments: { device: drive, rw: 'none' } });
+    for (let channel = 1; channel <= 5; channel++)
+      await consoleQmp(page, { execute: 'x-tdc-stop', arguments: { channel } }, true); // labs without a TDC
     for (let p = 0; p < PORTS; p++)
       await consoleQmp(page, { execute: 'x-serial-write', arguments: { port: p, data: streamText(p) } });
     // Leave no 250 kB command in the console's text box: its layout would be part of every frame.

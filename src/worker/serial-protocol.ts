@@ -3,7 +3,7 @@
 // shapes so the rack's stream code and the UI agree on them.
 //
 // Rates (DESIGN rule 4): serial output at most ~60 items a second (every port's bytes since the
-// last item, one Uint8Array per port, transferred); status ~10 a second; trace records ~10 a
+// last item, one Uint8Array per port, transferred); status ~5 a second; trace records ~10 a
 // second and only while the trace view is on; registers ~4 a second and only for a selected node.
 
 /** UI → worker. */

@@ -4,7 +4,7 @@
 //
 // collect(wallMs) runs before every pump: it drains each host end into a per-port buffer and
 // emits at most one `serialOutput` item per SERIAL_EVERY_MS (one Uint8Array per port, its buffer
-// transferred), `serialStatus` every STATUS_EVERY_MS, `traceRecords` every TRACE_EVERY_MS while
+// transferred), `serialStatus` every STATUS_EVERY_MS (and right after a command), `traceRecords` every TRACE_EVERY_MS while
 // the trace view streams, and `registers` every REGISTERS_EVERY_MS for the selected node.
 import type { TraceRing } from '../emu/core/trace';
 import type { SerialRack } from '../emu/serial/serial-rack';
@@ -12,7 +12,7 @@ import { type InspectedMachine, inspectNode, rackTopology } from './serial-inspe
 import type { RackItem, RackToWorker, SerialChunk, SerialPortStatus } from './serial-protocol';
 
 export const SERIAL_EVERY_MS = 1000 / 60;
-export const STATUS_EVERY_MS = 100;
+export const STATUS_EVERY_MS = 200;
 export const TRACE_EVERY_MS = 100;
 export const REGISTERS_EVERY_MS = 250;
 /** At most this many trace records per item (the newest are kept). */

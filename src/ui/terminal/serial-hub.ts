@@ -8,6 +8,12 @@ import { SerialLog } from './serial-log';
 export const SERIAL_PORT_COUNT = 8;
 /** Bytes queued per port while no frame has run (a hidden tab); older bytes are dropped. */
 const QUEUE_MAX_BYTES = 256 * 1024;
+/**
+ * A terminal is written at most this often (wall ms): every write makes xterm re-render its
+ * rows, so a streaming port repaints at ~30 Hz while the page keeps its 60 frames for the rest.
+ */
+const WRITE_EVERY_MS = 32;
+const lastWriteMs = new Array<number>(SERIAL_PORT_COUNT).fill(Number.NEGATIVE_INFINITY);
 
 type Sink = (data: Uint8Array) => void;
 type SendInput = (port: number, data: string) => void;
@@ -30,8 +36,9 @@ function requestFrame(): void {
   requestAnimationFrame(flush);
 }
 
-function flush(): void {
+function flush(nowMs: number): void {
   frameRequested = false;
+  let waiting = false;
   for (let port = 0; port < SERIAL_PORT_COUNT; port++) {
     if (input[port]) {
       sendInput(port, input[port]);
@@ -39,12 +46,18 @@ function flush(): void {
     }
     const q = queues[port];
     if (q.length === 0) continue;
+    if (nowMs - lastWriteMs[port] < WRITE_EVERY_MS) {
+      waiting = true;
+      continue;
+    }
+    lastWriteMs[port] = nowMs;
     const data = q.length === 1 ? q[0] : concat(q, queuedBytes[port]);
     queues[port] = [];
     queuedBytes[port] = 0;
     bytesShown[port] += data.length;
     sinks.get(port)?.(data);
   }
+  if (waiting) requestFrame();
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
