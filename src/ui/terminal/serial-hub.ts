@@ -10,9 +10,9 @@ export const SERIAL_PORT_COUNT = 8;
 const QUEUE_MAX_BYTES = 256 * 1024;
 /**
  * A terminal is written at most this often (wall ms): every write makes xterm re-render its
- * rows, so a streaming port repaints at ~30 Hz while the page keeps its 60 frames for the rest.
+ * rows, so a streaming port repaints at ~20 Hz (smooth enough for scrolling text) while the page keeps its 60 frames for the rest.
  */
-const WRITE_EVERY_MS = 32;
+const WRITE_EVERY_MS = 50;
 const lastWriteMs = new Array<number>(SERIAL_PORT_COUNT).fill(Number.NEGATIVE_INFINITY);
 
 type Sink = (data: Uint8Array) => void;
