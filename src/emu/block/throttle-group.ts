@@ -288,9 +288,16 @@ export class ThrottleGroups {
       this.hooks.onDispatch(m, dir, req);
       return;
     }
+    const token = this.nextToken(m, dir);
+    if (g.armed[dir] && token.disabled === 0) {
+      // The group timer is armed: scheduleTimer would answer "throttled" and change nothing,
+      // and nothing can wake, so the handler bracket below is not needed.
+      m.pending[dir]++;
+      m.queues[dir].push(req);
+      return;
+    }
     this.enter();
     try {
-      const token = this.nextToken(m, dir);
       const mustWait = this.scheduleTimer(token, dir);
       if (mustWait || m.pending[dir] > 0) {
         m.pending[dir]++;
