@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng';
 import { Scheduler } from '../../core/scheduler';
@@ -124,5 +125,37 @@ describe('normal deviates for the ACAM jitter', () => {
     }
     expect(outliers).toBeGreaterThan(140);
     expect(outliers).toBeLessThan(260);
+  });
+});
+
+describe('per-edge arithmetic of the acam model', () => {
+  it('converts bins as the gateware formula does: floor(bins × 84934 / 2048) past the last 512 ns start', () => {
+    const { acam } = rig({ jitterPs: 0, outlierProbability: 0 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 999_999_999_999 }), (ps) => {
+        const startPs = Math.floor(ps / 512_000) * 512_000;
+        const bins = Math.floor((ps - startPs) / 81.0383);
+        const fracTotal = Math.floor((bins * 84934) / 2048);
+        let coarse = startPs / 8000 + Math.floor(fracTotal / 4096);
+        let seconds = 9;
+        if (coarse >= 125_000_000) {
+          coarse -= 125_000_000;
+          seconds = 10;
+        }
+        expect(acam.quantise({ seconds: 9, ps })).toEqual({ seconds, coarse, frac: fracTotal % 4096, bins });
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('skip() takes the same rng draws as quantise(), outliers included', () => {
+    const a = rig({ outlierProbability: 0.05 }).acam;
+    const b = rig({ outlierProbability: 0.05 }).acam;
+    for (let i = 0; i < 2000; i++) {
+      a.quantise({ seconds: 0, ps: 1000 * i });
+      b.skip();
+    }
+    expect(a.snapshot()).toEqual(b.snapshot());
+    expect(a.quantise({ seconds: 0, ps: 5 })).toEqual(b.quantise({ seconds: 0, ps: 5 }));
   });
 });

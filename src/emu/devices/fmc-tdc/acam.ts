@@ -36,6 +36,12 @@ const FRAC_PER_COARSE = TDC_FRAC_PER_COARSE;
 const COARSE_PER_SECOND = TDC_COARSE_PER_SECOND;
 /** ACAM start retrigger period: 64 × 8 ns (§2.4). */
 const RETRIGGER_PS = 512_000;
+const COARSE_PER_START = RETRIGGER_PS / COARSE_PS;
+/** The gateware divides by 2048 = 2^11. */
+const FRAC_SHIFT = Math.log2(FRAC_DEN);
+if (!Number.isInteger(FRAC_SHIFT) || !Number.isInteger(COARSE_PER_START)) {
+  throw new Error('acam: the bin conversion needs a power-of-two divisor');
+}
 /** A rare outlier moves a timestamp by ±4 ns ([X] §2.10). */
 const OUTLIER_PS = 4000;
 
@@ -218,10 +224,11 @@ export class AcamGpx {
       ps -= PS_PER_S;
       seconds = (seconds + 1) >>> 0;
     }
-    const startPs = Math.floor(ps / RETRIGGER_PS) * RETRIGGER_PS;
-    const bins = Math.floor((ps - startPs) / BIN_PS);
-    const fracTotal = Math.floor((bins * FRAC_NUM) / FRAC_DEN);
-    let coarse = startPs / COARSE_PS + (fracTotal >>> 12);
+    const start = Math.floor(ps / RETRIGGER_PS);
+    const bins = Math.floor((ps - start * RETRIGGER_PS) / BIN_PS);
+    // bins < 6319, so bins × 84934 stays below 2^31 and the shift is the floor division by 2048.
+    const fracTotal = (bins * FRAC_NUM) >> FRAC_SHIFT;
+    let coarse = start * COARSE_PER_START + (fracTotal >>> 12);
     if (coarse >= COARSE_PER_SECOND) {
       coarse -= COARSE_PER_SECOND;
       seconds = (seconds + 1) >>> 0;

@@ -54,6 +54,8 @@ export class TdcTimeBase {
   private readonly owner: number;
   /** ppm derived from the state, recomputed whenever DAC, board error or WR lock change. */
   private ppmNow = 0;
+  /** floor(elapsed ns / 10^9) of the last atInto() call (a cache, not state). */
+  private lastSecond = 0;
   /** Run before any change of the time base (the TDC first time-tags the edges already due). */
   beforeChange: () => void = () => {};
 
@@ -122,7 +124,13 @@ export class TdcTimeBase {
     let seconds: number;
     let ps: number;
     if (ppm === 0) {
-      seconds = Math.floor(elapsedNs / NS_PER_S);
+      // Edges come in time order, so the second of the previous edge usually holds this one too.
+      seconds = this.lastSecond;
+      const inNs = elapsedNs - seconds * NS_PER_S;
+      if (inNs < 0 || inNs >= NS_PER_S) {
+        seconds = Math.floor(elapsedNs / NS_PER_S);
+        this.lastSecond = seconds;
+      }
       ps = (elapsedNs - seconds * NS_PER_S) * 1000;
     } else {
       const adjustedNs = elapsedNs + (elapsedNs * ppm) / 1e6;
