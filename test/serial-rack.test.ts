@@ -5,7 +5,7 @@ import { QmpError } from '../src/emu/control/qmp-types';
 import { Rng } from '../src/emu/core/rng';
 import { Scheduler } from '../src/emu/core/scheduler';
 import { stateHash } from '../src/emu/core/snapshot';
-import { SerialRack } from '../src/emu/serial/serial-rack';
+import { HOST_OUTPUT_KEEP, SerialRack } from '../src/emu/serial/serial-rack';
 
 const MS = 1_000_000;
 
@@ -336,5 +336,31 @@ describe('serial rack: snapshot', () => {
     const snap = rack.snapshot();
     expect(() => rack.restore({ ...snap, guest: { ...snap.guest, ttys: [] } })).toThrow();
     expect(stateHash(rack.snapshot())).toBe(before);
+  });
+});
+
+describe('serial rack: host output buffers', () => {
+  it('keeps the last HOST_OUTPUT_KEEP received bytes for hostOutput and the drain, however long nobody drains', () => {
+    const { sched, rack } = rig();
+    rack.setUnpaced(1, true);
+    const total = 2 * HOST_OUTPUT_KEEP + 4000; // past the point where both buffers trim
+    const byteAt = (i: number) => 0x20 + ((i * 7) % 95);
+    let sent = 0;
+    while (rack.counters()[1].hostReceived < total) {
+      if (sent < total && sent - rack.counters()[1].hostReceived < 2000) {
+        const n = Math.min(1000, total - sent);
+        rack.hostWrite(
+          1,
+          Array.from({ length: n }, (_, k) => byteAt(sent + k)),
+        );
+        sent += n;
+      }
+      sched.runFor(200 * MS);
+    }
+    const expected = Array.from({ length: HOST_OUTPUT_KEEP }, (_, k) => byteAt(total - HOST_OUTPUT_KEEP + k));
+    expect(rack.hostOutput(1)).toBe(String.fromCharCode(...expected));
+    const drained = rack.drainHostOutput().find((d) => d.port === 1);
+    expect(Array.from(drained?.bytes ?? [])).toEqual(expected);
+    expect(rack.drainHostOutput()).toEqual([]);
   });
 });

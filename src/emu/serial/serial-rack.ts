@@ -83,7 +83,7 @@ interface LiveHost extends Omit<HostEnd, 'drain'> {
   /** Received bytes not yet appended to `output`. */
   outBuf: Uint8Array;
   outLength: number;
-  /** Received bytes not yet drained (only the last HOST_OUTPUT_KEEP count). */
+  /** Received bytes not yet drained (only the last HOST_OUTPUT_KEEP count); grows as needed. */
   drainBuf: Uint8Array;
   drainLength: number;
 }
@@ -94,10 +94,12 @@ function live(h: HostEnd): LiveHost {
     ...rest,
     outBuf: new Uint8Array(4096),
     outLength: 0,
-    drainBuf: new Uint8Array(2 * HOST_OUTPUT_KEEP),
+    drainBuf: new Uint8Array(4096),
     drainLength: 0,
   };
   const keep = drain.slice(Math.max(0, drain.length - HOST_OUTPUT_KEEP));
+  // Grows by doubling from 4 KiB to 2 × HOST_OUTPUT_KEEP (both powers of two).
+  while (l.drainBuf.length < keep.length) l.drainBuf = new Uint8Array(2 * l.drainBuf.length);
   l.drainBuf.set(keep);
   l.drainLength = keep.length;
   return l;
@@ -307,8 +309,14 @@ export class SerialRack implements Subsystem {
     if (h.outLength === h.outBuf.length) foldOutput(h);
     h.outBuf[h.outLength++] = b;
     if (h.drainLength === h.drainBuf.length) {
-      h.drainBuf.copyWithin(0, h.drainLength - HOST_OUTPUT_KEEP);
-      h.drainLength = HOST_OUTPUT_KEEP;
+      if (h.drainBuf.length < 2 * HOST_OUTPUT_KEEP) {
+        const grown = new Uint8Array(2 * h.drainBuf.length);
+        grown.set(h.drainBuf);
+        h.drainBuf = grown;
+      } else {
+        h.drainBuf.copyWithin(0, h.drainLength - HOST_OUTPUT_KEEP);
+        h.drainLength = HOST_OUTPUT_KEEP;
+      }
     }
     h.drainBuf[h.drainLength++] = b;
   }
