@@ -203,17 +203,17 @@ export class TdcDmaBuffer {
 
   /** A numbered timestamp of this channel arrives from the converter. */
   accept(words: RecordWords): void {
-    this.acceptWords(words[0], words[1], words[2], words[3], this.sched.nowNs);
+    this.acceptWords(Uint32Array.from(words), this.sched.nowNs);
   }
 
-  /** accept() without an array: the record's four words, converted at nowNs (≤ the clock). */
-  acceptWords(w0: number, w1: number, w2: number, w3: number, nowNs: number): void {
+  /** accept() of the record in words[0..3] (copied), converted at nowNs (≤ the clock). */
+  acceptWords(words: Uint32Array, nowNs: number): void {
     if (!(this.s.csr & TDC_DMABUF_CSR_ENABLE)) {
       if (this.s.waiting) this.s.counters.replacedWhileDisabled++;
-      this.s.waiting = [w0, w1, w2, w3];
+      this.s.waiting = [words[0], words[1], words[2], words[3]];
       return;
     }
-    this.store(w0, w1, w2, w3, nowNs);
+    this.store(words, nowNs);
   }
 
   /** The channel's acquisition enable went off: the open burst goes to DDR. */
@@ -221,7 +221,7 @@ export class TdcDmaBuffer {
     this.flushBurst();
   }
 
-  private store(w0: number, w1: number, w2: number, w3: number, nowNs: number): void {
+  private store(words: Uint32Array, nowNs: number): void {
     const s = this.s;
     if (s.curSize & TDC_DMABUF_SIZE_VALID && s.count >= this.capacity) {
       s.counters.autoSwitches++;
@@ -237,10 +237,10 @@ export class TdcDmaBuffer {
     const i = this.burstLen++;
     this.burstAddr[i] = (s.curBase + TDC_RECORD_BYTES * s.count) >>> 0;
     const w = this.burstWords;
-    w[4 * i] = w0;
-    w[4 * i + 1] = w1;
-    w[4 * i + 2] = w2;
-    w[4 * i + 3] = w3;
+    w[4 * i] = words[0];
+    w[4 * i + 1] = words[1];
+    w[4 * i + 2] = words[2];
+    w[4 * i + 3] = words[3];
     s.count++;
     s.counters.stored++;
     if (this.burstLen >= this.burstSize) this.flushBurst();
@@ -252,10 +252,7 @@ export class TdcDmaBuffer {
   }
 
   private flushBurst(): void {
-    const w = this.burstWords;
-    for (let i = 0; i < this.burstLen; i++) {
-      this.ddr.writeRecord(this.burstAddr[i], w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]);
-    }
+    for (let i = 0; i < this.burstLen; i++) this.ddr.writeRecord(this.burstAddr[i], this.burstWords, 4 * i);
     this.burstLen = 0;
   }
 
@@ -332,7 +329,7 @@ export class TdcDmaBuffer {
         if (!wasEnabled && this.enabled && s.waiting) {
           const w = s.waiting;
           s.waiting = null;
-          this.store(w[0], w[1], w[2], w[3], this.sched.nowNs);
+          this.store(Uint32Array.from(w), this.sched.nowNs);
         }
         if (oldTimeout !== this.irqTimeoutMs) this.armIrq();
         break;

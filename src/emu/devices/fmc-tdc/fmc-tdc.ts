@@ -447,7 +447,7 @@ export class FmcTdc {
 
   private emit(ch: number, ts: TdcTimestamp, nowNs: number): void {
     const w = this.record;
-    if (this.channels[ch].numberInto(ts, w)) this.buffers[ch].acceptWords(w[0], w[1], w[2], w[3], nowNs);
+    if (this.channels[ch].numberInto(ts, w)) this.buffers[ch].acceptWords(w, nowNs);
   }
 
   /**

@@ -88,30 +88,27 @@ export class SparseDdr {
     page[off + 3] = (value >>> 24) & 0xff;
   }
 
-  /** One 16-byte record of four little-endian words (the TDC buffer controllers' write path). */
-  writeRecord(addr: number, w0: number, w1: number, w2: number, w3: number): void {
+  /** One 16-byte record of four little-endian words, src[at..at + 3] (the TDC buffer controllers). */
+  writeRecord(addr: number, src: Uint32Array, at: number): void {
     const a = (addr >>> 0) & this.mask;
     const off = a & (PAGE_BYTES - 1);
     if (!HOST_LE || (off & 3) !== 0 || off > PAGE_BYTES - 16) {
-      this.write32(a, w0);
-      this.write32(a + 4, w1);
-      this.write32(a + 8, w2);
-      this.write32(a + 12, w3);
+      for (let i = 0; i < 4; i++) this.write32(a + 4 * i, src[at + i]);
       return;
     }
     const index = a >>> PAGE_BITS;
     if (index !== this.lastWordsIndex) {
-      const page = this.pageFor(a, (w0 | w1 | w2 | w3) !== 0);
+      const page = this.pageFor(a, (src[at] | src[at + 1] | src[at + 2] | src[at + 3]) !== 0);
       if (!page) return;
       this.lastWords = new Uint32Array(page.buffer, page.byteOffset, PAGE_BYTES >>> 2);
       this.lastWordsIndex = index;
     }
     const w = this.lastWords;
     const i = off >>> 2;
-    w[i] = w0;
-    w[i + 1] = w1;
-    w[i + 2] = w2;
-    w[i + 3] = w3;
+    w[i] = src[at];
+    w[i + 1] = src[at + 1];
+    w[i + 2] = src[at + 2];
+    w[i + 3] = src[at + 3];
   }
 
   /** The page holding a (masked) address; allocated when create is true. */
