@@ -25,7 +25,8 @@ export interface DdrSnapshot {
 export class SparseDdr {
   private readonly pages = new Map<number, Uint8Array>();
   private readonly mask: number;
-  /** Word view of the page last written by writeRecord (index −1 = none). */
+  /** Word views of pages written by writeRecord, and the last one used (index −1 = none). */
+  private readonly wordViews = new Map<number, Uint32Array>();
   private lastWordsIndex = -1;
   private lastWords: Uint32Array = new Uint32Array(0);
   /** Called before every read and bulk write from outside the TDC (which first brings its lazily computed records up to date). */
@@ -98,9 +99,14 @@ export class SparseDdr {
     }
     const index = a >>> PAGE_BITS;
     if (index !== this.lastWordsIndex) {
-      const page = this.pageFor(a, (src[at] | src[at + 1] | src[at + 2] | src[at + 3]) !== 0);
-      if (!page) return;
-      this.lastWords = new Uint32Array(page.buffer, page.byteOffset, PAGE_BYTES >>> 2);
+      let words = this.wordViews.get(index);
+      if (!words) {
+        const page = this.pageFor(a, (src[at] | src[at + 1] | src[at + 2] | src[at + 3]) !== 0);
+        if (!page) return;
+        words = new Uint32Array(page.buffer, page.byteOffset, PAGE_BYTES >>> 2);
+        this.wordViews.set(index, words);
+      }
+      this.lastWords = words;
       this.lastWordsIndex = index;
     }
     const w = this.lastWords;
@@ -155,6 +161,7 @@ export class SparseDdr {
 
   clear(): void {
     this.pages.clear();
+    this.wordViews.clear();
     this.lastWordsIndex = -1;
   }
 
@@ -178,6 +185,7 @@ export class SparseDdr {
       decoded.set(index, bytes);
     }
     this.pages.clear();
+    this.wordViews.clear();
     this.lastWordsIndex = -1;
     for (const [k, v] of decoded) this.pages.set(k, v);
   }
