@@ -12,6 +12,7 @@ import { SPEC_DDR_SIZE } from '../../hw/spec-tdc-regs';
 
 const PAGE_BITS = 16;
 const PAGE_BYTES = 1 << PAGE_BITS;
+const ZERO_PAGE = new Uint8Array(PAGE_BYTES);
 /** Typed-array words are host-endian; the word fast path is used on little-endian hosts only. */
 const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -128,18 +129,26 @@ export class SparseDdr {
   }
 
   readBytes(addr: number, length: number): Uint8Array {
-    this.beforeAccess();
     const out = new Uint8Array(length);
+    this.readRuns(addr, length, (run, at) => out.set(run, at));
+    return out;
+  }
+
+  /**
+   * [addr, addr + length) as runs within pages, in order, without a copy: visit(run, offset from
+   * addr). Unwritten pages come as zeros. The runs are views of the store: read them, keep none.
+   */
+  readRuns(addr: number, length: number, visit: (run: Uint8Array, at: number) => void): void {
+    this.beforeAccess();
     let done = 0;
     while (done < length) {
       const a = ((addr >>> 0) + done) & this.mask;
       const off = a & (PAGE_BYTES - 1);
       const n = Math.min(length - done, PAGE_BYTES - off);
-      const page = this.pages.get(a >>> PAGE_BITS);
-      if (page) out.set(page.subarray(off, off + n), done);
+      const page = this.pages.get(a >>> PAGE_BITS) ?? ZERO_PAGE;
+      visit(page.subarray(off, off + n), done);
       done += n;
     }
-    return out;
   }
 
   writeBytes(addr: number, data: Uint8Array): void {

@@ -377,6 +377,8 @@ export class Gn4124Dma {
     const swap = (this.s.ctrl >>> 2) & 3;
     if (toCard) {
       this.ddr.writeBytes(cardAddr, swapBytes(this.host.readBytes(hostAddr, length), swap));
+    } else if (swap === 0) {
+      this.ddr.readRuns(cardAddr, length, (run, at) => this.host.writeBytes(hostAddr + at, run));
     } else {
       this.host.writeBytes(hostAddr, swapBytes(this.ddr.readBytes(cardAddr, length), swap));
     }
