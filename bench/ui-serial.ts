@@ -10,11 +10,9 @@
 // the speed, as far as the machine keeps up. Frames are counted with requestAnimationFrame for
 // MEASURE_MS; the characters each terminal received per wall second (its tx counter: what the
 // guest sent) are reported on stderr beside the figure, so a run that fell short says so.
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { chromium, expect, type Page } from '@playwright/test';
-import { build, preview } from 'vite';
+import { expect, type Page } from '@playwright/test';
 import type { Bench } from './bench-types';
+import { countFrames, withBuiltApp } from './ui-browser';
 
 const WARMUP_MS = 2000;
 const MEASURE_MS = 5000;
@@ -23,18 +21,6 @@ const BAUD = 38400;
 const CHARS_PER_PORT = 250_000;
 const PORTS = 8;
 const DEFAULT_LAB_DRIVES = ['hd1', 'hd2', 'hd3', 'hd4', 'hd5', 'hd6'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 let commandId = 0;
 /** Sends one QMP command through the app's QMP console and waits for its answer (matched by id). */
@@ -68,18 +54,8 @@ async function txCounts(page: Page): Promise<number[]> {
 }
 
 /** Frames per second while all eight terminals stream. */
-export async function measureTerminalFps(): Promise<number> {
-  await build({ logLevel: 'warn' });
-  const port = await freePort();
-  const server = await preview({ preview: { port, strictPort: true }, logLevel: 'warn' });
-  const systemChromium = '/usr/bin/chromium';
-  const browser = await chromium.launch({
-    executablePath: existsSync(systemChromium) ? systemChromium : undefined,
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-gpu'],
-  });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await page.goto(`http://127.0.0.1:${port}/`);
+export function measureTerminalFps(): Promise<number> {
+  return withBuiltApp(async (page) => {
     await page.getByRole('region', { name: 'port 7 terminal', exact: true }).waitFor();
     await page.locator('.serial-card dd[data-counter="tx"]').first().waitFor();
 
@@ -112,29 +88,14 @@ export async function measureTerminalFps(): Promise<number> {
     await page.waitForTimeout(WARMUP_MS);
 
     const txBefore = await txCounts(page);
-    // A string, not a function: the bench runs under tsx, whose helpers do not exist in the page.
-    const fps = Number(
-      await page.evaluate(`new Promise((resolve) => {
-        let frames = 0;
-        const t0 = performance.now();
-        function tick(t) {
-          frames++;
-          if (t - t0 < ${MEASURE_MS}) requestAnimationFrame(tick);
-          else resolve((frames * 1000) / (t - t0));
-        }
-        requestAnimationFrame(tick);
-      })`),
-    );
+    const fps = await countFrames(page, MEASURE_MS);
     const txAfter = await txCounts(page);
     const perPort = txAfter.map((n, i) => Math.round((n - txBefore[i]) / (MEASURE_MS / 1000)));
     process.stderr.write(
       `ui.fps_8_terminals: characters per wall second per terminal ${perPort.join(' ')} (115200 baud carries 11520)\n`,
     );
     return Number(fps.toFixed(1));
-  } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
-  }
+  });
 }
 
 export const benches: Bench[] = [{ name: 'ui.fps_8_terminals', unit: 'fps', run: measureTerminalFps }];

@@ -36,7 +36,8 @@ describe('workload jobs', () => {
 
   it('names the bad field of a workload', () => {
     expect(workloadError({ rw: 'randrw', rwmixread: 50 })).toBeNull();
-    expect(workloadError({ rw: 'up' })).toMatch(/'rw'/);
+    expect(workloadError({ rw: 'up' })).toBe("Parameter 'rw' does not accept value 'up'");
+    expect(workloadError({ bs: 4096 })).toBe("Parameter 'rw' is missing");
     expect(workloadError({ rw: 'read', bs: 0 })).toMatch(/'bs'/);
     expect(workloadError({ rw: 'read', iodepth: 2.5 })).toBe(
       "Invalid parameter type for 'iodepth', expected: integer",

@@ -61,9 +61,10 @@ export function resolveWorkload(spec: WorkloadSpec | undefined): ResolvedWorkloa
 
 /** Checks a workload spec; returns an error message or null. */
 export function workloadError(spec: Readonly<Record<string, unknown>>): string | null {
-  if (!RW_MODES.includes(spec.rw as RwMode)) {
-    return "Parameter 'rw' expects one of: read, write, randread, randwrite, randrw, none";
-  }
+  // QEMU's QAPI wording for a missing member, a wrong type and an unknown enum value.
+  if (spec.rw === undefined) return "Parameter 'rw' is missing";
+  if (typeof spec.rw !== 'string') return "Invalid parameter type for 'rw', expected: string";
+  if (!RW_MODES.includes(spec.rw as RwMode)) return `Parameter 'rw' does not accept value '${spec.rw}'`;
   const ranges: [string, number, number][] = [
     ['rwmixread', 0, 100],
     ['bs', 1, 64 * 1024 * 1024],

@@ -22,7 +22,7 @@ export const CH_CSR = 0x03; // write
 export const CH_CR = 0x05;
 export const CH_RHR = 0x07; // read
 export const CH_THR = 0x07; // write
-// Block registers inside the block's 0x20-byte window.
+// Block registers inside the block's 0x20-byte address range.
 export const BLK_ACR = 0x09;
 export const BLK_ISR = 0x0b; // read
 export const BLK_IMR = 0x0b; // write
