@@ -243,6 +243,18 @@ describe('workloads and stats intervals', () => {
     expect(Math.abs(row.stats.rd_operations - 100)).toBeLessThanOrEqual(1);
   });
 
+  it('reports each drive workload through x-query-workloads, as x-workload-set left it', () => {
+    const { run } = lab([{ name: 'd' }, { name: 'e', workload: { rw: 'read', bs: 65536, iodepth: 4 } }]);
+    run('x-workload-set', { device: 'd', rw: 'randwrite', bs: 8192, iodepth: 2, rate_iops: 100 });
+    expect(run('x-query-workloads')).toEqual([
+      { device: 'd', rw: 'randwrite', rwmixread: 50, bs: 8192, iodepth: 2, rate_iops: 100, rate: 0 },
+      { device: 'e', rw: 'read', rwmixread: 50, bs: 65536, iodepth: 4, rate_iops: 0, rate: 0 },
+    ]);
+    expect(qmpError(() => run('x-query-workloads', { device: 'd' })).desc).toBe(
+      "Parameter 'device' is unexpected",
+    );
+  });
+
   it('validates x-workload-set and x-blockstats-intervals before changing anything', () => {
     const { block, run } = lab([{ name: 'd' }]);
     const before = stateHash(block.snapshot());

@@ -446,6 +446,12 @@ export class BlockLayer implements Subsystem {
     return {};
   }
 
+  /** Each drive's guest workload, in x-workload-set's names (so a form can start from it). */
+  private queryWorkloads(args: Record<string, unknown>): Record<string, unknown>[] {
+    checkArgs(args, []);
+    return this.drives.map((d) => ({ device: d.name, ...d.job.workload }));
+  }
+
   private blockstatsIntervals(args: Record<string, unknown>): Record<string, never> {
     checkArgs(args, INTERVAL_ARGS);
     const d = this.findDrive(args.device as string);
@@ -462,6 +468,7 @@ export class BlockLayer implements Subsystem {
       'query-blockstats': () => this.queryBlockstats(),
       'x-query-throttle-groups': () => this.queryThrottleGroups(),
       'x-workload-set': (a) => this.workloadSet(a),
+      'x-query-workloads': (a) => this.queryWorkloads(a),
       'x-blockstats-intervals': (a) => this.blockstatsIntervals(a),
     };
   }

@@ -1,5 +1,5 @@
 // Edits one disk's guest workload with fio's names through x-workload-set.
-import { memo, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { qmp, qmpError } from '../lab-client';
 
 const RW = ['read', 'write', 'randread', 'randwrite', 'randrw', 'none'] as const;
@@ -37,6 +37,22 @@ export const WorkloadForm = memo(function WorkloadForm({ device }: { device: str
   const [w, setW] = useState<Workload>(DEFAULT_WORKLOAD);
   const [error, setError] = useState<string>();
   const [saved, setSaved] = useState(false);
+
+  // Start from what the machine runs now (a lab file or the QMP console may have changed it).
+  useEffect(() => {
+    let live = true;
+    qmp({ execute: 'x-query-workloads' }).then((r) => {
+      if (!live || !('return' in r)) return;
+      const mine = (r.return as (Workload & { device: string })[]).find((x) => x.device === device);
+      if (mine) {
+        const { device: _device, ...current } = mine;
+        setW(current);
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [device]);
 
   const apply = async () => {
     const args: Record<string, unknown> = { device, rw: w.rw };
