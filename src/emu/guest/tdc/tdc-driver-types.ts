@@ -36,12 +36,8 @@ export interface TdcDriverOptions {
   onLog?: (atNs: number, ch: number, message: string) => void;
 }
 
-export interface TdcChannelStatus {
-  channel: number;
-  enabled: boolean;
-  termination: boolean;
-  offsetPs: number;
-  phase: ChannelPhase;
+/** The driver's per-channel counters, kept in its state and reported in its status. */
+export interface ChannelCounters {
   timestamps: number;
   received: number;
   duplicates: number;
@@ -58,13 +54,21 @@ export interface TdcChannelStatus {
   resyncs: number;
   switchStalls: number;
   spuriousIrqs: number;
+}
+
+export interface TdcChannelStatus extends ChannelCounters {
+  channel: number;
+  enabled: boolean;
+  termination: boolean;
+  offsetPs: number;
+  phase: ChannelPhase;
   lastTs: { seconds: number; ps: number };
 }
 
 export type ChannelPhase = 'idle' | 'switching' | 'transfer' | 'stalled' | 'failed';
 export type DriverState = 'new' | 'probing' | 'ready' | 'failed';
 
-export interface ChannelState {
+export interface ChannelState extends ChannelCounters {
   enabled: boolean;
   termination: boolean;
   offsetPs: number;
@@ -83,21 +87,6 @@ export interface ChannelState {
   lastW2: number;
   lastSeconds: number;
   lastPs: number;
-  timestamps: number;
-  received: number;
-  duplicates: number;
-  sequenceGaps: number;
-  gapEvents: number;
-  sequenceRestarts: number;
-  dropped: number;
-  dmaErrors: number;
-  dmaRetries: number;
-  dmaRecoveries: number;
-  dmaTimeouts: number;
-  blocksLost: number;
-  resyncs: number;
-  switchStalls: number;
-  spuriousIrqs: number;
   /** The "enable termination" hint was logged (scenario P8). */
   terminationHinted: boolean;
 }
