@@ -6,6 +6,8 @@
 // last item, one Uint8Array per port, transferred); status ~5 a second; trace records ~10 a
 // second and only while the trace view is on; registers ~4 a second and only for a selected node.
 
+import type { PortInfo } from '../emu/guest/programs/program';
+
 /** UI → worker. */
 export type RackToWorker =
   /** Keystrokes typed in a terminal (batched per animation frame): enter the port's host end. */
@@ -24,17 +26,7 @@ export interface SerialChunk {
 }
 
 /** One port as the guest driver counted it (x-query-serial) plus the host end's settings. */
-export interface SerialPortStatus {
-  port: number;
-  device: string;
-  baud: number;
-  format: string;
-  tx: number;
-  rx: number;
-  framing: number;
-  parity: number;
-  break: number;
-  overrun: number;
+export interface SerialPortStatus extends PortInfo {
   program: string;
   peer: number | null;
   unpaced: boolean;
