@@ -35,6 +35,12 @@ test('eight terminals render, each with its device name and the line settings th
   await expect(page.getByRole('combobox', { name: 'port 5 program' })).toHaveValue('echo');
 });
 
+test('port 0 shows the shell prompt the guest printed at boot, before anyone types', async ({ page }) => {
+  // xterm paints only while on screen: look at the terminal as a person would.
+  await terminal(page, 0).scrollIntoViewIfNeeded();
+  await expect(screen(page, 0)).toContainText('ipoctal0$');
+});
+
 test('typing help and Enter in port 0 shows the shell’s answer', async ({ page }) => {
   await typeIn(page, 0, 'help');
   await page.keyboard.press('Enter');

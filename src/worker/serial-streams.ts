@@ -50,7 +50,6 @@ export class RackStreams {
     this.rack = machine.getSubsystem('serial') as SerialRack | undefined;
     this.pending = [];
     this.pendingAtNs = [];
-    this.rack?.drainHostOutput();
     this.traceSeq = machine.trace.lastSeq;
     machine.trace.enabled = this.traceOn;
     this.statusDirty = true;
