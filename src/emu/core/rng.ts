@@ -18,28 +18,29 @@ function splitmix32(seed: number): () => number {
 }
 
 export class Rng {
-  private a = 0;
-  private b = 0;
-  private c = 0;
-  private d = 0;
+  // Four 32-bit words in a typed array: plain fields would hold values ≥ 2^31 as heap doubles,
+  // and the generator runs once or twice per timestamp on hot paths.
+  private readonly s = new Int32Array(4);
 
   constructor(seed = 1) {
     const next = splitmix32(seed);
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    for (let i = 0; i < 4; i++) this.s[i] = next();
     for (let i = 0; i < 12; i++) this.nextU32();
   }
 
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
+    const s = this.s;
+    const a = s[0];
+    const b = s[1];
+    const c = s[2];
+    const d = s[3];
+    // Int32Array stores wrap modulo 2^32, so every word keeps sfc32's bits exactly.
+    const t = (a + b + d) >>> 0;
+    s[3] = d + 1;
+    s[0] = b ^ (b >>> 9);
+    s[1] = c + (c << 3);
+    s[2] = ((c << 21) | (c >>> 11)) + t;
     return t;
   }
 
@@ -69,13 +70,14 @@ export class Rng {
   }
 
   snapshot(): RngSnapshot {
-    return { v: 1, s: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0] };
+    const [a, b, c, d] = this.s;
+    return { v: 1, s: [a >>> 0, b >>> 0, c >>> 0, d >>> 0] };
   }
 
   restore(s: RngSnapshot): void {
     if (s?.v !== 1 || !Array.isArray(s.s) || s.s.length !== 4 || !s.s.every((w) => Number.isInteger(w))) {
       throw new Error('rng snapshot: bad data');
     }
-    [this.a, this.b, this.c, this.d] = s.s.map((w) => w >>> 0) as [number, number, number, number];
+    this.s.set(s.s);
   }
 }
