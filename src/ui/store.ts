@@ -47,6 +47,28 @@ export interface LabState {
   setTdc(patch: Partial<TdcState>): void;
 }
 
+/**
+ * `next`, with every part that deep-equals the same part of `prev` replaced by `prev`'s object
+ * (the whole of `prev` when nothing changed), so an unchanged query result keeps its identity and
+ * the components that select it do not re-render.
+ */
+export function keepEqual<T>(prev: T, next: T): T {
+  if (Object.is(prev, next)) return prev;
+  if (typeof prev !== 'object' || typeof next !== 'object' || prev === null || next === null) return next;
+  if (Array.isArray(prev) !== Array.isArray(next)) return next;
+  const p = prev as Record<string, unknown>;
+  const n = next as Record<string, unknown>;
+  const keys = Object.keys(n);
+  let same = keys.length === Object.keys(p).length;
+  const out: Record<string, unknown> = Array.isArray(next) ? (new Array(keys.length) as never) : {};
+  for (const key of keys) {
+    const v = keepEqual(p[key], n[key]);
+    out[key] = v;
+    if (v !== p[key] || !(key in p)) same = false;
+  }
+  return same ? prev : (out as T);
+}
+
 let lastRedrawMs = Number.NEGATIVE_INFINITY;
 /** Samples arrived since the charts were last redrawn. */
 let seriesDirty = false;
@@ -81,11 +103,14 @@ export const useLab = create<LabState>()((set, get) => ({
       speed: t.speed,
       paused: t.paused,
       achievedSpeed: t.achievedSpeed,
-      groups,
-      blocks: 'query-block' in t.queries ? asArray<BlockInfo>(t.queries['query-block']) : s.blocks,
+      groups: keepEqual(s.groups, groups),
+      blocks:
+        'query-block' in t.queries
+          ? keepEqual(s.blocks, asArray<BlockInfo>(t.queries['query-block']))
+          : s.blocks,
       blockstats:
         'query-blockstats' in t.queries
-          ? asArray<BlockStatsInfo>(t.queries['query-blockstats'])
+          ? keepEqual(s.blockstats, asArray<BlockStatsInfo>(t.queries['query-blockstats']))
           : s.blockstats,
       seriesVersion: redraw ? s.seriesVersion + 1 : s.seriesVersion,
     }));

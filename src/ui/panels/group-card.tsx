@@ -1,5 +1,7 @@
 // One throttle group: its members, measured rates, bucket levels (when the machine reports
-// them), two live charts and the limits form.
+// them), two live charts and the limits form. Memoised: a tick that leaves the group and the
+// disks unchanged (store.ts keeps equal query results) does not re-render it.
+import { memo, useMemo } from 'react';
 import type { BlockInfo, ThrottleGroupInfo } from '../qmp-shapes';
 import { configFromInserted } from '../throttle-params';
 import { BucketLevels } from './bucket-levels';
@@ -8,9 +10,19 @@ import { LimitsForm } from './limits-form';
 
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 
-export function GroupCard({ group, blocks }: { group: ThrottleGroupInfo; blocks: BlockInfo[] }) {
+export const GroupCard = memo(function GroupCard({
+  group,
+  blocks,
+}: {
+  group: ThrottleGroupInfo;
+  blocks: BlockInfo[];
+}) {
   const member = blocks.find((b) => group.members.includes(b.device));
-  const config = member?.inserted ? configFromInserted(member.inserted) : { ...group.limits };
+  const inserted = member?.inserted;
+  const config = useMemo(
+    () => (inserted ? configFromInserted(inserted) : { ...group.limits }),
+    [inserted, group.limits],
+  );
   const headingId = `group-${group.name}`;
   return (
     <section className="group-card" aria-labelledby={headingId}>
@@ -40,4 +52,4 @@ export function GroupCard({ group, blocks }: { group: ThrottleGroupInfo; blocks:
       </div>
     </section>
   );
-}
+});

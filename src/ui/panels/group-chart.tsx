@@ -1,12 +1,18 @@
 // One live chart of a group's measured rates (total, read, write) over the last 30 s of virtual
 // time, with the configured limits drawn as reference lines. The figure's accessible name is its
-// text alternative: the current measured values and the limit.
-import { memo } from 'react';
+// text alternative: the current measured values and the limit, current at every tick. The plot
+// itself redraws with the store's series version while on screen; off screen it keeps its data
+// ring and redraws only every OFFSCREEN_REDRAW_MS (so it never falls far behind), catching up as
+// soon as it scrolls into view. Redraws are transitions: React may yield between charts.
+import { memo, type RefObject, startTransition, useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import type { ThrottleGroupInfo } from '../qmp-shapes';
 import { CHART_WINDOW_S, useLab } from '../store';
 
 export type ChartUnit = 'iops' | 'bps';
+
+/** An off-screen plot redraws at most this often (wall ms). */
+const OFFSCREEN_REDRAW_MS = 1000;
 
 const COLORS = { total: '#2563eb', read: '#16a34a', write: '#ea580c', limit: '#dc2626' };
 
@@ -60,11 +66,44 @@ export function chartText(g: ThrottleGroupInfo, unit: ChartUnit): string {
   return `${g.name} ${k.title}: ${r(g[k.total])} measured (read ${r(g[k.read])}, write ${r(g[k.write])}); ${limit}`;
 }
 
+/**
+ * The series version a plot should show: the store's while `ref` is on screen, else the store's
+ * as it was at most OFFSCREEN_REDRAW_MS ago (wall time).
+ */
+function useShownVersion(ref: RefObject<HTMLElement | null>): number {
+  const [shown, setShown] = useState(() => useLab.getState().seriesVersion);
+  useEffect(() => {
+    const el = ref.current;
+    let visible = true;
+    let shownAtMs = performance.now();
+    const show = (version: number) => {
+      shownAtMs = performance.now();
+      startTransition(() => setShown(version));
+    };
+    const unsubscribe = useLab.subscribe((s, prev) => {
+      if (s.seriesVersion === prev.seriesVersion) return;
+      if (visible || performance.now() - shownAtMs >= OFFSCREEN_REDRAW_MS) show(s.seriesVersion);
+    });
+    const observer = new IntersectionObserver((entries) => {
+      const now = entries[entries.length - 1].isIntersecting;
+      if (now && !visible) show(useLab.getState().seriesVersion);
+      visible = now;
+    });
+    if (el) observer.observe(el);
+    return () => {
+      unsubscribe();
+      observer.disconnect();
+    };
+  }, [ref]);
+  return shown;
+}
+
 export function GroupChart({ group, unit }: { group: ThrottleGroupInfo; unit: ChartUnit }) {
-  const version = useLab((s) => s.seriesVersion);
+  const figure = useRef<HTMLElement>(null);
+  const version = useShownVersion(figure);
   const k = KEYS[unit];
   return (
-    <figure className="group-chart" role="img" aria-label={chartText(group, unit)}>
+    <figure ref={figure} className="group-chart" role="img" aria-label={chartText(group, unit)}>
       <figcaption>
         {unit === 'bps' ? 'Throughput (MB/s)' : 'IOPS'}
         <span className="legend">

@@ -10,10 +10,19 @@ export const SERIAL_PORT_COUNT = 8;
 const QUEUE_MAX_BYTES = 256 * 1024;
 /**
  * A terminal is written at most this often (wall ms): every write makes xterm re-render its
- * rows, so a streaming port repaints at ~20 Hz (smooth enough for scrolling text) while the page keeps its 60 frames for the rest.
+ * rows, so a streaming port repaints at ~10 Hz (text scrolling past faster than it can be read),
+ * which keeps eight streaming terminals within the page's 60 frames a second. A port that was
+ * quiet is written at once (typed echo shows immediately).
  */
-const WRITE_EVERY_MS = 50;
+const WRITE_EVERY_MS = 100;
 const lastWriteMs = new Array<number>(SERIAL_PORT_COUNT).fill(Number.NEGATIVE_INFINITY);
+/**
+ * Terminals written in one frame, at most: eight streaming ports would otherwise all come due in
+ * the same frame (and stay in step), making one long frame then idle ones. Capped, they spread
+ * over the frames between two writes (round robin from `nextPort`).
+ */
+const WRITES_PER_FRAME = 3;
+let nextPort = 0;
 
 type Sink = (data: Uint8Array) => void;
 type SendInput = (port: number, data: string) => void;
@@ -39,17 +48,22 @@ function requestFrame(): void {
 function flush(nowMs: number): void {
   frameRequested = false;
   let waiting = false;
-  for (let port = 0; port < SERIAL_PORT_COUNT; port++) {
+  let writes = 0;
+  const first = nextPort;
+  for (let i = 0; i < SERIAL_PORT_COUNT; i++) {
+    const port = (first + i) % SERIAL_PORT_COUNT;
     if (input[port]) {
       sendInput(port, input[port]);
       input[port] = '';
     }
     const q = queues[port];
     if (q.length === 0) continue;
-    if (nowMs - lastWriteMs[port] < WRITE_EVERY_MS) {
+    if (nowMs - lastWriteMs[port] < WRITE_EVERY_MS || writes === WRITES_PER_FRAME) {
       waiting = true;
       continue;
     }
+    writes++;
+    nextPort = (port + 1) % SERIAL_PORT_COUNT;
     lastWriteMs[port] = nowMs;
     const data = q.length === 1 ? q[0] : concat(q, queuedBytes[port]);
     queues[port] = [];
