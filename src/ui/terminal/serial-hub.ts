@@ -57,7 +57,9 @@ function flush(nowMs: number): void {
       input[port] = '';
     }
     const q = queues[port];
-    if (q.length === 0) continue;
+    // No terminal yet (output before the panel mounted, e.g. the boot prompt): keep it queued.
+    const sink = sinks.get(port);
+    if (q.length === 0 || !sink) continue;
     if (nowMs - lastWriteMs[port] < WRITE_EVERY_MS || writes === WRITES_PER_FRAME) {
       waiting = true;
       continue;
@@ -69,7 +71,7 @@ function flush(nowMs: number): void {
     queues[port] = [];
     queuedBytes[port] = 0;
     bytesShown[port] += data.length;
-    sinks.get(port)?.(data);
+    sink(data);
   }
   if (waiting) requestFrame();
 }
@@ -101,6 +103,7 @@ export function receiveSerial(chunks: readonly SerialChunk[]): void {
 /** A terminal shows this port's output from now on; returns the detach function. */
 export function attachSink(port: number, sink: Sink): () => void {
   sinks.set(port, sink);
+  if (queues[port].length > 0) requestFrame();
   return () => {
     if (sinks.get(port) === sink) sinks.delete(port);
   };
