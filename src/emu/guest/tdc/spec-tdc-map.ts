@@ -10,21 +10,30 @@ export const SPEC_DEVICE_IDS: readonly number[] = [
   R.SPEC_DEVICE_ID_LX150T,
 ];
 
+/** Absolute offsets of the named registers of one block at `base` (names as in the register file). */
+function absolute<T extends Record<string, { offset: number }>, K extends keyof T & string>(
+  base: number,
+  regs: T,
+  names: readonly K[],
+): Readonly<Record<K, number>> {
+  return Object.fromEntries(names.map((n) => [n, base + regs[n].offset])) as Record<K, number>;
+}
+
 /** BAR4: GN4124 internal registers. */
 const G = R.GN4124_REGS;
-export const GN = {
-  INT_STAT: G.INT_STAT.offset,
-  INT_CFG0: G.INT_CFG0.offset,
-  GPIO_BYPASS_MODE: G.GPIO_BYPASS_MODE.offset,
-  GPIO_DIRECTION_MODE: G.GPIO_DIRECTION_MODE.offset,
-  GPIO_OUTPUT_ENABLE: G.GPIO_OUTPUT_ENABLE.offset,
-  GPIO_INT_MASK_CLR: G.GPIO_INT_MASK_CLR.offset,
-  GPIO_INT_MASK_SET: G.GPIO_INT_MASK_SET.offset,
-  GPIO_INT_STATUS: G.GPIO_INT_STATUS.offset,
-  GPIO_INT_TYPE: G.GPIO_INT_TYPE.offset,
-  GPIO_INT_VALUE: G.GPIO_INT_VALUE.offset,
-  FCL_STATUS: G.FCL_STATUS.offset,
-} as const;
+export const GN = absolute(0, G, [
+  'INT_STAT',
+  'INT_CFG0',
+  'GPIO_BYPASS_MODE',
+  'GPIO_DIRECTION_MODE',
+  'GPIO_OUTPUT_ENABLE',
+  'GPIO_INT_MASK_CLR',
+  'GPIO_INT_MASK_SET',
+  'GPIO_INT_STATUS',
+  'GPIO_INT_TYPE',
+  'GPIO_INT_VALUE',
+  'FCL_STATUS',
+]);
 export const INT_STAT_GPIO = R.GN4124_INT_STAT_GPIO;
 export const INT_STAT_ALI = R.GN4124_INT_STAT_ALI_MASK;
 export const FCL_STATUS_SPRI_DONE = 1 << G.FCL_STATUS.fields.SPRI_DONE.shift;
@@ -55,17 +64,17 @@ export const APP_DEVICE_TDC = R.APP_META_DEVICE;
 
 /** BAR0+0xC0: GN4124 DMA engine (current profile). */
 const D = R.DMA_REGS;
-export const DMA = {
-  CTRL: R.BAR0_DMA + D.CTRL.offset,
-  STAT: R.BAR0_DMA + D.STAT.offset,
-  CSTART: R.BAR0_DMA + D.CSTART.offset,
-  HSTARTL: R.BAR0_DMA + D.HSTARTL.offset,
-  HSTARTH: R.BAR0_DMA + D.HSTARTH.offset,
-  LEN: R.BAR0_DMA + D.LEN.offset,
-  NEXTL: R.BAR0_DMA + D.NEXTL.offset,
-  NEXTH: R.BAR0_DMA + D.NEXTH.offset,
-  ATTR: R.BAR0_DMA + D.ATTR.offset,
-} as const;
+export const DMA = absolute(R.BAR0_DMA, D, [
+  'CTRL',
+  'STAT',
+  'CSTART',
+  'HSTARTL',
+  'HSTARTH',
+  'LEN',
+  'NEXTL',
+  'NEXTH',
+  'ATTR',
+]);
 export const DMA_CTRL_START = R.DMA_CTRL_START;
 export const DMA_CTRL_ABORT = R.DMA_CTRL_ABORT;
 export const DMA_STAT_IRQ = R.DMA_STAT_IRQ;
@@ -78,12 +87,7 @@ export const DMA_STATE_ABORTED = R.DMA_STAT_ABORTED;
 /** BAR0+0x100: VIC. */
 const V = R.VIC_REGS;
 export const VIC = {
-  CTL: R.BAR0_VIC + V.CTL.offset,
-  RISR: R.BAR0_VIC + V.RISR.offset,
-  IER: R.BAR0_VIC + V.IER.offset,
-  IDR: R.BAR0_VIC + V.IDR.offset,
-  VAR: R.BAR0_VIC + V.VAR.offset,
-  EOIR: R.BAR0_VIC + V.EOIR.offset,
+  ...absolute(R.BAR0_VIC, V, ['CTL', 'RISR', 'IER', 'IDR', 'VAR', 'EOIR']),
   IVT: R.BAR0_VIC + R.VIC_IVT_OFFSET,
 } as const;
 export const VIC_CTL_SPEC = R.VIC_CTL_LINUX;
@@ -127,12 +131,7 @@ export const ACAM_IMAGE: readonly (readonly [offset: number, value: number])[] =
 /** TDC EIC. Bits 5..9 = DMA buffer ready of channels 0..4. */
 const E = R.TDC_EIC_REGS;
 const EIC_BASE = R.BAR0_TDC_BASE + R.TDC_EIC;
-export const EIC = {
-  IDR: EIC_BASE + E.IDR.offset,
-  IER: EIC_BASE + E.IER.offset,
-  IMR: EIC_BASE + E.IMR.offset,
-  ISR: EIC_BASE + E.ISR.offset,
-} as const;
+export const EIC = absolute(EIC_BASE, E, ['IDR', 'IER', 'IMR', 'ISR']);
 export const eicDmaBit = R.TDC_EIC_DMA_BIT;
 export const EIC_DMA_ALL = R.TDC_EIC_DMA_MASK;
 
