@@ -8,6 +8,18 @@ import {
   unthrottleCommand,
 } from './throttle-params';
 
+/** foo's limits in the tests below: 6000 IOPS with a 9000 IOPS burst for 5 s. */
+const burstyFoo = () => ({
+  bps: 0,
+  bps_rd: 0,
+  bps_wr: 0,
+  iops: 6000,
+  iops_rd: 0,
+  iops_wr: 0,
+  iops_max: 9000,
+  iops_max_length: 5,
+});
+
 describe('throttle parameters', () => {
   it('reads the full configuration from query-block, with burst lengths only beside a burst', () => {
     const inserted = {
@@ -45,16 +57,7 @@ describe('throttle parameters', () => {
   });
 
   it('sends the whole configuration with one field changed, through a member, naming the group', () => {
-    const config = {
-      bps: 0,
-      bps_rd: 0,
-      bps_wr: 0,
-      iops: 6000,
-      iops_rd: 0,
-      iops_wr: 0,
-      iops_max: 9000,
-      iops_max_length: 5,
-    };
+    const config = burstyFoo();
     expect(throttleCommand('hd1', 'foo', config, 'iops', 3000)).toEqual({
       execute: 'block_set_io_throttle',
       arguments: {
@@ -74,16 +77,7 @@ describe('throttle parameters', () => {
   });
 
   it('drops the burst length when the burst is cleared, and keeps it when only the length changes', () => {
-    const config = {
-      bps: 0,
-      bps_rd: 0,
-      bps_wr: 0,
-      iops: 6000,
-      iops_rd: 0,
-      iops_wr: 0,
-      iops_max: 9000,
-      iops_max_length: 5,
-    };
+    const config = burstyFoo();
     expect(throttleCommand('hd1', 'foo', config, 'iops_max', 0).arguments).not.toHaveProperty(
       'iops_max_length',
     );
