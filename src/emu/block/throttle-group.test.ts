@@ -138,14 +138,17 @@ describe('throttle group properties', () => {
           }
           sched.runUntil(t + 10e9);
           // Per window [0, x]: at most iops·x + bucket (iops/10) + one overflow request per direction.
+          // Timers fire at whole ns, truncated from the exact drain instant, so x gets 1 ns of slack:
+          // with iops 6, reads and a write both due at 66.666…ms fire at 66_666_666 ns.
           for (let i = 0; i < released.length; i++) {
-            const x = released[i].atNs / 1e9;
+            const x = (released[i].atNs + 1) / 1e9;
             expect(i + 1).toBeLessThanOrEqual(iops * x + iops / 10 + 2 + 1e-9);
           }
           expect(released).toHaveLength(arrivals.length);
         },
       ),
-      { numRuns: 60 },
+      // The example is a CI counterexample: two reads and a write at t=0 with iops 6 (see the slack above).
+      { numRuns: 60, examples: [[6, [[0, 0, false], [0, 0, false], [0, 0, true]]]] },
     );
   });
 });
