@@ -60,13 +60,15 @@ export function keepEqual<T>(prev: T, next: T): T {
   const n = next as Record<string, unknown>;
   const keys = Object.keys(n);
   let same = keys.length === Object.keys(p).length;
-  const out: Record<string, unknown> = Array.isArray(next) ? (new Array(keys.length) as never) : {};
+  const values: unknown[] = [];
   for (const key of keys) {
     const v = keepEqual(p[key], n[key]);
-    out[key] = v;
-    if (v !== p[key] || !(key in p)) same = false;
+    values.push(v);
+    if (v !== p[key] || !Object.hasOwn(p, key)) same = false;
   }
-  return same ? prev : (out as T);
+  if (same) return prev;
+  // Object.fromEntries defines own properties, so a key named "__proto__" stays data, not a prototype.
+  return (Array.isArray(next) ? values : Object.fromEntries(keys.map((k, i) => [k, values[i]]))) as T;
 }
 
 let lastRedrawMs = Number.NEGATIVE_INFINITY;
