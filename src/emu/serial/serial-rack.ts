@@ -2,6 +2,10 @@
 // the MachinePlatform, the TypeScript guest (kernel, tpci200 + ipoctal drivers, tty, programs)
 // and the eight host ends (terminal side of each RS-232 line, null-modem cables between them).
 //
+// Guest: the TypeScript guest ('ts', the default), or 'external': no guest inside the rack, and
+// another guest (Linux in v86, src/linux-guest) reaches the same TPCI200 through rig.pci and
+// rig.irq. `programs` then describes what that guest runs; x-query-serial reports the line side.
+//
 // Host API: hostWrite, hostOutput, drainHostOutput, setHostSettings, setUnpaced, inject,
 // connect, setProgram, counters. QMP (automation.md §2): x-serial-write, x-serial-inject,
 // x-serial-connect, x-query-serial, x-serial-program, x-serial-host.
@@ -39,6 +43,8 @@ const RAM_BYTES = 64 * 1024;
 export const SERIAL_RETRIGGER_NS = 20_000;
 
 export type InjectKind = RxCondition;
+/** Who drives the rack's TPCI200: the TypeScript guest, or a guest outside src/emu. */
+export type SerialGuestKind = 'ts' | 'external';
 
 /** A host end as the snapshot holds it (output as text, undrained bytes as numbers). */
 interface HostEnd {
@@ -63,7 +69,8 @@ export interface SerialRackSnapshot {
   irq: ReturnType<PlatformRig['irq']['snapshot']>;
   ram: ReturnType<PlatformRig['ram']['snapshot']>;
   hw: ReturnType<IpOctalRack['snapshot']>;
-  guest: SerialGuestSnapshot;
+  /** Absent when the guest is external. */
+  guest?: SerialGuestSnapshot;
   hosts: HostEnd[];
 }
 
@@ -144,7 +151,8 @@ export class SerialRack implements Subsystem {
   readonly name = 'serial';
   readonly rig: PlatformRig;
   readonly hw: IpOctalRack;
-  readonly guest: SerialGuest;
+  private readonly tsGuest: SerialGuest | null;
+  private readonly programs: readonly ProgramName[];
   /** The host-side handles of the eight channels. */
   readonly channels: readonly IpOctalChannel[];
   private hosts: LiveHost[] = [];
@@ -154,7 +162,9 @@ export class SerialRack implements Subsystem {
     readonly rng: Rng,
     readonly trace?: TraceRing,
     programs: readonly ProgramName[] = DEFAULT_PROGRAMS,
+    readonly guestKind: SerialGuestKind = 'ts',
   ) {
+    this.programs = [...programs];
     this.rig = createPlatformRig(sched, {
       ramBytes: RAM_BYTES,
       trace,
@@ -170,8 +180,14 @@ export class SerialRack implements Subsystem {
         onTxBreak: (active) => this.onTxBreak(port, active),
       });
     }
-    this.guest = new SerialGuest(this.rig.platform);
-    this.guest.boot(programs);
+    this.tsGuest = guestKind === 'ts' ? new SerialGuest(this.rig.platform) : null;
+    this.tsGuest?.boot(programs);
+  }
+
+  /** The TypeScript guest; throws when the guest is external. */
+  get guest(): SerialGuest {
+    if (!this.tsGuest) throw new Error('serial: the guest is external (no TypeScript guest in this rack)');
+    return this.tsGuest;
   }
 
   // --- host entry points ------------------------------------------------------------------
@@ -249,11 +265,13 @@ export class SerialRack implements Subsystem {
 
   setProgram(port: number, program: ProgramName): void {
     this.host(port);
-    this.guest.setProgram(port, program);
+    if (!this.tsGuest) throw new Error('serial: the external guest runs its own programs');
+    this.tsGuest.setProgram(port, program);
   }
 
   programOf(port: number): ProgramName {
-    return this.guest.programOf(port);
+    this.host(port);
+    return this.tsGuest ? this.tsGuest.programOf(port) : this.programs[port];
   }
 
   hostSettings(port: number): HostSettings | 'follow' {
@@ -271,7 +289,30 @@ export class SerialRack implements Subsystem {
 
   /** The guest driver's view of every port (x-query-serial). */
   ports(): PortInfo[] {
-    return this.guest.ports();
+    return this.tsGuest ? this.tsGuest.ports() : this.linePorts();
+  }
+
+  /**
+   * With an external guest the driver's counters live inside that guest: report the line as
+   * the device model sees it (transmitted frame; characters sent and received by the host end).
+   */
+  private linePorts(): PortInfo[] {
+    return this.hosts.map((h, port) => {
+      const f = this.channels[port].txFrame();
+      const parity = { none: 'N', even: 'E', odd: 'O', mark: 'M', space: 'S', multidrop: 'N' }[f.parity];
+      return {
+        port,
+        device: `ipoctal.0.0.${port}`,
+        baud: f.baud,
+        format: `${f.dataBits}${parity}${f.stopBits >= 2 ? 2 : 1}`,
+        tx: h.received + h.lost,
+        rx: h.sent - this.channels[port].backlog(),
+        framing: 0,
+        parity: 0,
+        break: 0,
+        overrun: 0,
+      };
+    });
   }
 
   counters(): SerialCounters[] {
@@ -340,7 +381,7 @@ export class SerialRack implements Subsystem {
       irq: this.rig.irq.snapshot(),
       ram: this.rig.ram.snapshot(),
       hw: this.hw.snapshot(),
-      guest: this.guest.snapshot(),
+      ...(this.tsGuest ? { guest: this.tsGuest.snapshot() } : {}),
       hosts: this.hosts.map((h) => {
         foldOutput(h);
         const { outBuf, outLength, drainBuf, drainLength, ...rest } = h;
@@ -356,7 +397,8 @@ export class SerialRack implements Subsystem {
       snap?.v !== 1 ||
       !Array.isArray(snap.hosts) ||
       snap.hosts.length !== SERIAL_PORTS ||
-      !snap.hosts.every((h) => typeof h?.output === 'string' && Array.isArray(h.drain))
+      !snap.hosts.every((h) => typeof h?.output === 'string' && Array.isArray(h.drain)) ||
+      (snap.guest === undefined) !== (this.tsGuest === null)
     )
       throw new Error('serial rack snapshot: bad data');
     applyOrRollBack(this.snapshot(), snap, (x) => this.apply(x));
@@ -368,7 +410,7 @@ export class SerialRack implements Subsystem {
     this.rig.ram.restore(s.ram);
     this.hw.restore(s.hw);
     this.rig.platform.restore(s.platform);
-    this.guest.restore(s.guest);
+    if (this.tsGuest && s.guest) this.tsGuest.restore(s.guest);
     this.hosts = s.hosts.map(live);
   }
 }
