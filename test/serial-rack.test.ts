@@ -214,6 +214,28 @@ describe('serial rack: null-modem cable', () => {
     expect(p.framing + p.parity + p.break).toBeGreaterThan(0);
   });
 
+  it('paces the transmitters of two unpaced echoing ends: the ping-pong moves at the line rate', () => {
+    const { rack, sched } = rig();
+    rack.setUnpaced(1, true);
+    rack.setUnpaced(2, true);
+    rack.connect(1, 2);
+    rack.hostWrite(1, 'ping');
+    const t0 = sched.nowNs;
+    sched.runFor(20 * MS); // returns: no endless exchange at one instant
+    expect(sched.nowNs).toBe(t0 + 20 * MS);
+    // Each hop costs a 9600 8N1 character time (≈ 1.04 ms): about 20 hops' worth of bytes.
+    const c = rack.counters();
+    expect(c[1].hostReceived + c[2].hostReceived).toBeGreaterThan(8);
+    expect(c[1].hostReceived + c[2].hostReceived).toBeLessThan(4 * 20);
+    rack.connect(1, null);
+    const from = rack.hostOutput(1).length;
+    rack.hostWrite(1, 'solo');
+    // Unplugged and unpaced again: once the character in the shift register ends (≤ 1.04 ms),
+    // the rest leaves at once; paced, the 4 bytes alone would need 4.2 ms.
+    sched.runFor(2 * MS);
+    expect(rack.hostOutput(1).indexOf('solo', from)).toBeGreaterThanOrEqual(from);
+  });
+
   it('unplugs with peer null', () => {
     const { rack, sched, qmp } = rig();
     qmp('x-serial-connect', { port: 1, peer: 2 });

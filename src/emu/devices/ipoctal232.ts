@@ -21,7 +21,8 @@
 //   port.receiveFromHost(0x41, frame, 'parity');   // forced error: 'framing'|'parity'|'break'|'overrun'
 //   port.sendBreak();                              // = receiveFromHost(0, undefined, 'break')
 //   port.receiveFromWire(byte, frame);             // null-modem cable: call from the peer's onTxByte
-//   port.setUnpaced(true);                         // bulk: as fast as the FIFO drains, no overrun
+//   port.setUnpaced(true);                         // bulk: as fast as the FIFO drains, no overrun,
+//                                                  // TX as fast as THR is written (tx = false: paced)
 //   port.setHostFrame({ baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 }); // or null = match
 //   port.setCts(false);                            // CTS input (used when MR2[4] is set)
 //   rack.snapshot() / rack.restore(s)              // carrier + bus + module (after sched.restore)
@@ -71,7 +72,8 @@ export interface IpOctalChannel {
   /** From another UART's onTxByte (a cable): the character completes now, already clocked. */
   receiveFromWire(byte: number, frame: FrameFormat): void;
   sendBreak(): void;
-  setUnpaced(unpaced: boolean): void;
+  /** Host bytes as fast as the FIFO drains; tx (default: the same) also unpaces the transmitter. */
+  setUnpaced(unpaced: boolean, tx?: boolean): void;
   setHostFrame(frame: FrameFormat | null): void;
   setCts(asserted: boolean): void;
   /** Host bytes not yet in the receiver. */
@@ -204,7 +206,7 @@ export class IpOctal232 implements IpackModule {
       receiveFromHost: (byte, frame, condition) => scc.receiveFromHost(c, byte, frame, condition),
       receiveFromWire: (byte, frame) => scc.receiveFromWire(c, byte, frame),
       sendBreak: () => scc.receiveFromHost(c, 0, undefined, 'break'),
-      setUnpaced: (on) => scc.setUnpaced(c, on),
+      setUnpaced: (on, tx) => scc.setUnpaced(c, on, tx),
       setHostFrame: (frame) => scc.setHostFrame(c, frame),
       setCts: (asserted) => scc.setCts(c, asserted),
       backlog: () => scc.hostBacklog(c),

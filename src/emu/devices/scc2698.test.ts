@@ -455,6 +455,58 @@ describe('SCC2698B receiver', () => {
     expect(scc.hostBacklog(6)).toBe(0);
   });
 
+  it('sends unpaced TX as THR is written: TxRDY and TxEMT set again, the host has the byte, no time passes', () => {
+    const { sched, scc, tx, irqs, open } = rig();
+    open(2);
+    scc.write(blockReg(1, 'IMR'), 0x01);
+    scc.setUnpaced(2, true);
+    for (const b of [0x41, 0x42, 0x43]) {
+      expect(scc.read(reg(2, 'SR')) & (SR_TXRDY | SR_TXEMT)).toBe(SR_TXRDY | SR_TXEMT);
+      scc.write(reg(2, 'THR'), b);
+    }
+    expect(tx.map((t) => [t.c, t.byte, t.atNs])).toEqual([
+      [2, 0x41, 0],
+      [2, 0x42, 0],
+      [2, 0x43, 0],
+    ]);
+    expect(tx[0].frame).toEqual({ baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 });
+    expect(scc.read(reg(2, 'SR')) & (SR_TXRDY | SR_TXEMT)).toBe(SR_TXRDY | SR_TXEMT);
+    expect(irqs[1]).toBe(true); // TxRDY still interrupts
+    expect(sched.pending).toBe(0);
+  });
+
+  it('keeps TX paced when only RX is unpaced, and in local loopback', () => {
+    const { sched, scc, tx, open } = rig();
+    open(3);
+    scc.setUnpaced(3, true, false);
+    scc.write(reg(3, 'THR'), 0x55);
+    expect(tx).toEqual([]);
+    sched.runUntil(CHAR_9600_8N1_NS);
+    expect(tx.map((t) => t.byte)).toEqual([0x55]);
+    open(4, 0x13, 0x87); // MR2 mode 2: local loopback
+    scc.setUnpaced(4, true);
+    scc.write(reg(4, 'THR'), 0x66);
+    expect(scc.read(reg(4, 'SR')) & SR_RXRDY).toBe(0);
+    sched.runFor(CHAR_9600_8N1_NS);
+    expect(scc.read(reg(4, 'RHR'))).toBe(0x66);
+  });
+
+  it('sends the character waiting in THR when TX becomes unpaced', () => {
+    const { sched, scc, tx, open } = rig();
+    open(5);
+    scc.write(reg(5, 'THR'), 1); // shifting
+    scc.write(reg(5, 'THR'), 2); // waiting in THR
+    expect(scc.read(reg(5, 'SR')) & SR_TXRDY).toBe(0);
+    scc.setUnpaced(5, true);
+    expect(tx).toEqual([]); // the shifter is busy: THR waits for it
+    sched.runUntil(CHAR_9600_8N1_NS);
+    expect(tx.map((t) => [t.byte, t.atNs])).toEqual([
+      [1, CHAR_9600_8N1_NS],
+      [2, CHAR_9600_8N1_NS],
+    ]);
+    expect(scc.read(reg(5, 'SR')) & SR_TXEMT).toBe(SR_TXEMT);
+  });
+
   it('reports FFULL in ISR instead of RxRDY when MR1 RxINT select is set', () => {
     const { sched, scc, open } = rig();
     open(0, 0x53);

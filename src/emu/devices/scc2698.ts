@@ -188,6 +188,12 @@ export interface ChannelState {
   hostHead: number;
   hostFrame: FrameFormat | null;
   unpaced: boolean;
+  /**
+   * Unpaced transmitter (a host end that takes characters as fast as they come): in normal
+   * mode a character leaves the shift register the moment it enters it, so TxRDY and TxEMT are
+   * set again at the end of the THR write. Absent in older snapshots (= paced).
+   */
+  txUnpaced?: boolean;
   /** The character (or break) now on the host→device line, paced mode. */
   lineChar: HostChar | null;
   /** The receiver was off at some point during lineChar: it is lost. */
@@ -254,6 +260,7 @@ function initialChannel(): ChannelState {
     hostHead: 0,
     hostFrame: null,
     unpaced: false,
+    txUnpaced: false,
     lineChar: null,
     lineLost: false,
     lineEvent: 0,
@@ -358,6 +365,7 @@ export class Scc2698 {
           fresh.hostHead = prev.hostHead;
           fresh.hostFrame = prev.hostFrame;
           fresh.unpaced = prev.unpaced;
+          fresh.txUnpaced = prev.txUnpaced;
           fresh.ctsAsserted = prev.ctsAsserted;
           fresh.lineChar = prev.lineChar;
           fresh.lineEvent = prev.lineEvent;
@@ -861,12 +869,32 @@ export class Scc2698 {
     const ch = this.ch(c);
     if (ch.shifting !== null || ch.thr === null || ch.txBreak) return;
     if (ch.mr2 & 0x10 && !ch.ctsAsserted) return;
+    if (ch.txUnpaced && ch.mr2 >> 6 === 0) {
+      this.sendUnpaced(c);
+      return;
+    }
     ch.shifting = ch.thr;
     ch.thr = null;
     ch.txRdy = ch.txEnabled;
     const timing = this.txTiming(c);
     ch.shiftFrame = timing.frame;
     ch.txEvent = this.sched.after(timing.ns, this.owner, EV_TX_DONE, c);
+  }
+
+  /**
+   * Unpaced TX (normal mode only: local loopback stays paced, so an echo program on a looped
+   * channel cannot spin at one instant): the holding register's character goes through the
+   * shift register and out at once; the transmitter is then empty, as finishTx leaves it.
+   */
+  private sendUnpaced(c: number): void {
+    const ch = this.ch(c);
+    const byte = ch.thr as number;
+    ch.thr = null;
+    const frame = this.txTiming(c).frame;
+    this.hosts[c]?.onTxByte(byte & ((1 << frame.dataBits) - 1), frame);
+    ch.txRdy = ch.txEnabled;
+    ch.txEmt = ch.txEnabled;
+    if (ch.mr2 & 0x20) this.setRts(c, false);
   }
 
   private finishTx(c: number): void {
@@ -987,10 +1015,21 @@ export class Scc2698 {
     this.scheduleKick(c);
   }
 
-  /** Unpaced: each byte enters the instant a FIFO position frees (no overrun possible); paced otherwise. */
-  setUnpaced(c: number, unpaced: boolean): void {
-    this.ch(c).unpaced = unpaced;
-    if (queued(this.ch(c)) > 0) this.scheduleKick(c);
+  /**
+   * Unpaced: each host byte enters the instant a FIFO position frees (no overrun possible);
+   * paced otherwise. tx (default: the same) makes the transmitter unpaced too (sendUnpaced):
+   * give false when the line goes to another UART (a cable), which clocks it at its frame time.
+   */
+  setUnpaced(c: number, unpaced: boolean, tx = unpaced): void {
+    const ch = this.ch(c);
+    ch.unpaced = unpaced;
+    ch.txUnpaced = tx;
+    if (queued(ch) > 0) this.scheduleKick(c);
+    if (tx) {
+      // A character already waiting in THR leaves now (the one shifting finishes on its event).
+      this.loadShifter(c);
+      this.updateBlockIrq(c >> 1);
+    }
   }
 
   /** The host's line settings for sending; null = always match the receiver's programming. */

@@ -241,18 +241,28 @@ export class IpoctalChannel implements TtyDriver {
       this.tty?.wakeup();
     }
     if (isr & this.rxBit && sr & SR_RXRDY) this.receiveLoop(sr);
-    // The TX step tests the SR read at entry, as Linux does (the receive loop's reads are its own).
+    // The TX step starts from the SR read at entry, as Linux does (the receive loop's reads are
+    // its own), and then, unlike Linux's one byte per interrupt, keeps filling THR while SR
+    // shows TxRDY: one byte per TxRDY seen, never a write while the holding register is full.
     if (isr & this.txBit && sr & SR_TXRDY && this.ring.length > 0) {
-      this.p.mmioWrite(this.data, this.ring.shift(), 1);
-      this.stats.tx++;
+      let txSr = sr;
+      do {
+        this.p.mmioWrite(this.data, this.ring.shift(), 1);
+        this.stats.tx++;
+        if (this.ring.length === 0) break;
+        txSr = this.p.mmioRead(this.sr, 1);
+      } while (txSr & SR_TXRDY);
       this.tty?.wakeup();
     }
   }
 
-  /** Reads SR before RHR; the error bits belong to the character about to be read. */
+  /**
+   * Reads SR before RHR; the error bits belong to the character about to be read. Linux loops
+   * on ISR's RxRDY bit and reads SR as well; with MR1[6] = 0 (RxINT on RxRDY, as this driver
+   * programs it) that bit is SR's RxRDY, so the loop tests the SR it needs anyway.
+   */
   private receiveLoop(firstSr: number): void {
     let sr = firstSr;
-    let more: number;
     do {
       const value = this.p.mmioRead(this.data, 1);
       let flag: 'normal' | 'parity' | 'frame' | 'break' = 'normal';
@@ -277,9 +287,8 @@ export class IpoctalChannel implements TtyDriver {
       }
       this.stats.rx++;
       this.tty?.receive(value, flag);
-      more = this.p.mmioRead(this.isrAddr, 1);
       sr = this.p.mmioRead(this.sr, 1);
-    } while (more & this.rxBit);
+    } while (sr & SR_RXRDY);
     this.tty?.flipPush();
   }
 

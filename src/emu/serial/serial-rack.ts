@@ -238,10 +238,19 @@ export class SerialRack implements Subsystem {
     this.channels[port].setHostFrame(frame);
   }
 
-  /** Unpaced: host bytes enter as fast as the receiver FIFO drains (bulk transfers). */
+  /**
+   * Unpaced: host bytes enter as fast as the receiver FIFO drains and the transmitter sends as
+   * fast as THR is written (bulk transfers). Over a cable the transmitter stays paced: the peer
+   * UART clocks the line (and two unpaced echoing ends could otherwise ping-pong at one instant).
+   */
   setUnpaced(port: number, unpaced: boolean): void {
     this.host(port).unpaced = unpaced;
-    this.channels[port].setUnpaced(unpaced);
+    this.applyPacing(port);
+  }
+
+  private applyPacing(port: number): void {
+    const h = this.hosts[port];
+    this.channels[port].setUnpaced(h.unpaced, h.unpaced && h.peer === null);
   }
 
   /** The next byte the host sends carries the condition; 'break' sends a break now. */
@@ -254,13 +263,23 @@ export class SerialRack implements Subsystem {
   /** A null-modem cable between two host ends (both directions), or null to unplug port's cable. */
   connect(port: number, peer: number | null): void {
     const h = this.host(port);
-    if (h.peer !== null) this.hosts[h.peer].peer = null;
+    const p = peer === null ? null : this.host(peer);
+    const touched = [port];
+    if (h.peer !== null) {
+      touched.push(h.peer);
+      this.hosts[h.peer].peer = null;
+    }
     h.peer = null;
-    if (peer === null) return;
-    const p = this.host(peer);
-    if (p.peer !== null) this.hosts[p.peer].peer = null;
-    h.peer = peer;
-    p.peer = port;
+    if (p !== null && peer !== null) {
+      if (p.peer !== null) {
+        touched.push(p.peer);
+        this.hosts[p.peer].peer = null;
+      }
+      h.peer = peer;
+      p.peer = port;
+      touched.push(peer);
+    }
+    for (const t of touched) this.applyPacing(t);
   }
 
   setProgram(port: number, program: ProgramName): void {
