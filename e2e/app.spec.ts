@@ -141,6 +141,32 @@ test('pause stops the clock and step advances it by exactly the chosen step', as
   await expect(page.getByText(/^×[\d.]+ achieved$/)).toBeVisible();
 });
 
+test('a typed-in speed paces the clock, and one out of range is refused with the pacing kept', async ({
+  page,
+}) => {
+  const custom = page.getByRole('spinbutton', { name: 'custom speed' });
+  await custom.fill('0');
+  await custom.press('Enter');
+  await expect(page.getByRole('alert').filter({ hasText: 'speed must be a number from' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'speed ×1', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await custom.fill('0.05');
+  await custom.press('Enter');
+  await expect(page.getByRole('alert').filter({ hasText: 'speed must be' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'speed ×1', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'false',
+  );
+  // ×0.05: two wall seconds move the clock by 0.1 virtual s (at ×1 it would be 2 s).
+  const t0 = await virtualS(page);
+  await page.waitForTimeout(2000);
+  const dt = (await virtualS(page)) - t0;
+  expect(dt).toBeGreaterThan(0.02);
+  expect(dt).toBeLessThan(0.5);
+});
+
 test('a disk moves between groups, into a new group, and its workload can be stopped', async ({ page }) => {
   await page.getByRole('combobox', { name: 'hd6 group' }).selectOption('bar');
   const bar = page.getByRole('region', { name: 'group bar' });

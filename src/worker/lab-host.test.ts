@@ -90,6 +90,18 @@ describe('LabHost pacing', () => {
     expect(last.achievedSpeed).toBeGreaterThan(9);
   });
 
+  it('paces at a typed-in speed such as ×3 and ignores a speed out of range', () => {
+    const r = rig();
+    r.host.handle({ kind: 'setSpeed', speed: 3 });
+    r.host.handle({ kind: 'setSpeed', speed: -1 });
+    r.host.handle({ kind: 'setSpeed', speed: Number.NaN });
+    r.host.handle({ kind: 'setSpeed', speed: 1e9 });
+    r.runFor(1000);
+    expect(r.host.nowNs / 1e9).toBeGreaterThan(2.97);
+    expect(r.host.nowNs / 1e9).toBeLessThanOrEqual(3.0);
+    expect(r.ticks().at(-1)!.speed).toBe(3);
+  });
+
   it('at max runs in slices of a few ms of wall time and reports the achieved speed', () => {
     const r = rig(0.5); // 1 virtual ms costs 0.5 wall ms: at most ×2
     r.host.handle({ kind: 'setSpeed', speed: 'max' });

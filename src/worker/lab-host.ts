@@ -6,8 +6,18 @@
 // keep up for more than `maxLagMs` the start point is moved (the debt is dropped, and the
 // achieved speed says so). At "max" it runs in chunks until `sliceMs` of wall time is used, then
 // yields so messages are handled. Chunk size adapts so one `run()` takes about a millisecond.
-import type { FromWorker, LabSpec, QmpCommand, QmpResponse, Speed, ToWorker, WorkerItem } from './protocol';
-import { DEFAULT_SERIES, DEFAULT_WATCH } from './protocol';
+import {
+  DEFAULT_SERIES,
+  DEFAULT_WATCH,
+  type FromWorker,
+  isValidSpeed,
+  type LabSpec,
+  type QmpCommand,
+  type QmpResponse,
+  type Speed,
+  type ToWorker,
+  type WorkerItem,
+} from './protocol';
 
 /** What the host needs of a Machine (the real one is src/emu/machine.ts). */
 export interface HostedMachine {
@@ -111,6 +121,8 @@ export class LabHost {
         this.emit({ kind: 'qmpResult', id: msg.id, response: this.qmp(msg.cmd) });
         break;
       case 'setSpeed':
+        // The UI validates; a bad value from elsewhere leaves the pacing as it was.
+        if (!isValidSpeed(msg.speed)) break;
         this.speed = msg.speed;
         this.rebase();
         break;

@@ -12,8 +12,16 @@ import type { TdcItem, TdcToWorker } from './tdc-protocol';
 export type { QmpCommand, QmpResponse };
 
 /** Pacing: virtual seconds per wall second, or as fast as the machine can go. */
-export type Speed = 1 | 10 | 100 | 'max';
+export type Speed = number | 'max';
+/** The header's preset buttons; any other speed in [MIN_SPEED, MAX_SPEED] can be typed in. */
 export const SPEEDS: readonly Speed[] = [1, 10, 100, 'max'];
+export const MIN_SPEED = 0.01;
+export const MAX_SPEED = 10_000;
+
+/** Whether `speed` is one the worker paces at ('max', or a finite number in range). */
+export function isValidSpeed(speed: unknown): speed is Speed {
+  return speed === 'max' || (typeof speed === 'number' && speed >= MIN_SPEED && speed <= MAX_SPEED);
+}
 
 /** What `Machine.create({ lab })` accepts: the default lab, a QEMU command line, or a lab file. */
 export type LabSpec = 'default' | { qemu: string } | Record<string, unknown>;

@@ -1,9 +1,11 @@
-// The header: virtual clock, speed control (×1, ×10, ×100, max), pause/resume and single step.
+// The header: virtual clock, speed control (×1, ×10, ×100, max, or a typed-in speed), pause/resume
+// and single step.
 import { useState } from 'react';
 import { SPEEDS, type Speed } from '../../worker/protocol';
 import { formatClock } from '../format';
 import { pause, resume, setSpeed, step } from '../lab-client';
 import { useLab } from '../store';
+import { CustomSpeed } from './custom-speed';
 import { SectionNav } from './section-nav';
 import { SnapshotControls } from './snapshot-controls';
 
@@ -54,6 +56,7 @@ export function LabHeader() {
             {speedLabel(s)}
           </button>
         ))}
+        <CustomSpeed current={speed} paused={paused} />
         <button type="button" aria-pressed={paused} onClick={() => (paused ? resume() : pause())}>
           {paused ? 'Resume' : 'Pause'}
         </button>
