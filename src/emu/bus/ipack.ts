@@ -61,6 +61,8 @@ interface SlotState {
 export class IpackBus {
   private readonly slots: SlotState[] = IP_SLOT_NAMES.map(() => ({ irq: [false, false], inReset: false }));
   private readonly listeners: IpIrqListener[] = [];
+  /** Per slot, the module that answers cycles now (plugged and not in reset), else null. */
+  private readonly answering: (IpackModule | null)[] = [null, null, null, null];
   /** describe(): module text → "<kind>.<slot> <text>", per slot. */
   private readonly describeCache = IP_SLOT_NAMES.map(() => new Map<string, string>());
 
@@ -71,6 +73,7 @@ export class IpackBus {
     if (!s) throw new RangeError(`ipack: bad slot ${slot}`);
     if (s.module) throw new Error(`ipack: slot ${IP_SLOT_NAMES[slot]} already holds ${s.module.kind}`);
     s.module = module;
+    this.answering[slot] = s.inReset ? null : module;
     module.attach({
       slot,
       slotName: IP_SLOT_NAMES[slot],
@@ -84,8 +87,7 @@ export class IpackBus {
 
   /** True when a module answers cycles in this slot (present and not held in reset). */
   responds(slot: number): boolean {
-    const s = this.slots[slot];
-    return s?.module !== undefined && !s.inReset;
+    return (this.answering[slot] ?? null) !== null;
   }
 
   /** Called with (slot, line, active) whenever a request line changes. */
@@ -110,6 +112,7 @@ export class IpackBus {
     const s = this.slots[slot];
     if (!s || s.inReset === asserted) return;
     s.inReset = asserted;
+    this.answering[slot] = asserted ? null : (s.module ?? null);
     if (asserted) {
       s.module?.reset();
       this.setIrq(slot, 0, false);
@@ -124,25 +127,31 @@ export class IpackBus {
   // Cycles. An empty slot or one in reset reads 0 and ignores writes (QEMU does the same; the
   // carrier decides whether that is a timeout).
   ioRead(slot: number, addr: number, width: IpWidth): number {
-    return this.responds(slot) ? this.slots[slot].module!.ioRead(addr, width) : 0;
+    const m = this.answering[slot] ?? null;
+    return m === null ? 0 : m.ioRead(addr, width);
   }
   ioWrite(slot: number, addr: number, value: number, width: IpWidth): void {
-    if (this.responds(slot)) this.slots[slot].module!.ioWrite(addr, value, width);
+    const m = this.answering[slot] ?? null;
+    if (m !== null) m.ioWrite(addr, value, width);
   }
   idRead(slot: number, addr: number, width: IpWidth): number {
-    return this.responds(slot) ? this.slots[slot].module!.idRead(addr, width) : 0;
+    const m = this.answering[slot] ?? null;
+    return m === null ? 0 : m.idRead(addr, width);
   }
   idWrite(slot: number, addr: number, value: number, width: IpWidth): void {
-    if (this.responds(slot)) this.slots[slot].module!.idWrite?.(addr, value, width);
+    this.answering[slot]?.idWrite?.(addr, value, width);
   }
   intAck(slot: number, line: IpLine): number {
-    return this.responds(slot) ? this.slots[slot].module!.intAck(line) : 0;
+    const m = this.answering[slot] ?? null;
+    return m === null ? 0 : m.intAck(line);
   }
   memRead(slot: number, addr: number, width: IpWidth): number {
-    return this.responds(slot) ? this.slots[slot].module!.memRead(addr, width) : 0;
+    const m = this.answering[slot] ?? null;
+    return m === null ? 0 : m.memRead(addr, width);
   }
   memWrite(slot: number, addr: number, value: number, width: IpWidth): void {
-    if (this.responds(slot)) this.slots[slot].module!.memWrite(addr, value, width);
+    const m = this.answering[slot] ?? null;
+    if (m !== null) m.memWrite(addr, value, width);
   }
 
   /** "ipoctal.A SRA RXRDY" for the trace; empty slots say so. */
@@ -178,6 +187,7 @@ export class IpackBus {
     this.slots.forEach((s, i) => {
       s.inReset = snap.inReset[i];
       s.irq = [snap.irq[i][0], snap.irq[i][1]];
+      this.answering[i] = s.inReset ? null : (s.module ?? null);
     });
   }
 }

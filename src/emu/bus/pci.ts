@@ -117,6 +117,9 @@ interface Window {
 }
 
 const ALL_ONES: Record<AccessWidth, number> = { 1: 0xff, 2: 0xffff, 4: 0xffff_ffff };
+/** value masked to an access width (without a table lookup on the access path). */
+const toWidth = (value: number, width: AccessWidth) =>
+  width === 1 ? value & 0xff : width === 2 ? value & 0xffff : value >>> 0;
 const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
 
 export class PciBus {
@@ -476,12 +479,27 @@ export class PciBus {
     this.trace?.record(dir, w.s.fn.name, w.space, offset, width, v, text);
   }
 
+  // Memory accesses try the last window hit inline (a driver's accesses mostly stay in one BAR);
+  // the trace decodes only while someone records it.
   mmioRead(addr: number, width: AccessWidth): number {
-    return this.read('mem', addr, width);
+    const w = this.lastMem;
+    if (w === null || addr < w.base || addr >= w.end) return this.read('mem', addr, width);
+    const offset = addr - w.base;
+    const v = w.handler.read(offset, width) >>> 0;
+    if (this.trace?.enabled) this.traceAccess('read', w, offset, width, v);
+    return v;
   }
 
   mmioWrite(addr: number, value: number, width: AccessWidth): void {
-    this.write('mem', addr, width, value & ALL_ONES[width]);
+    const w = this.lastMem;
+    if (w === null || addr < w.base || addr >= w.end) {
+      this.write('mem', addr, width, toWidth(value, width));
+      return;
+    }
+    const offset = addr - w.base;
+    const v = toWidth(value, width);
+    if (this.trace?.enabled) this.traceAccess('write', w, offset, width, v);
+    w.handler.write(offset, v, width);
   }
 
   ioRead(port: number, width: AccessWidth): number {
@@ -489,7 +507,7 @@ export class PciBus {
   }
 
   ioWrite(port: number, value: number, width: AccessWidth): void {
-    this.write('io', port, width, value & ALL_ONES[width]);
+    this.write('io', port, width, toWidth(value, width));
   }
 
   // --- state ------------------------------------------------------------------------------
