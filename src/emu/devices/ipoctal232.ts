@@ -19,6 +19,7 @@
 //   port.attach({ onTxByte: (byte, frame) => ..., onTxBreak?, onRtsChange? });
 //   port.receiveFromHost(0x41);                    // a keystroke, enters at the current time
 //   port.receiveFromHost(0x41, frame, 'parity');   // forced error: 'framing'|'parity'|'break'|'overrun'
+//   port.receiveBytes(bytes);                      // plain bytes in bulk (a paste)
 //   port.sendBreak();                              // = receiveFromHost(0, undefined, 'break')
 //   port.receiveFromWire(byte, frame);             // null-modem cable: call from the peer's onTxByte
 //   port.setUnpaced(true);                         // bulk: as fast as the FIFO drains, no overrun,
@@ -69,6 +70,8 @@ export interface IpOctalChannel {
   readonly index: number;
   attach(host: SerialHostEnd | undefined): void;
   receiveFromHost(byte: number, frame?: FrameFormat, condition?: RxCondition): void;
+  /** receiveFromHost(byte) for each of bytes[start..end) (a paste, a bulk write). */
+  receiveBytes(bytes: ArrayLike<number>, start?: number, end?: number): void;
   /** From another UART's onTxByte (a cable): the character completes now, already clocked. */
   receiveFromWire(byte: number, frame: FrameFormat): void;
   sendBreak(): void;
@@ -126,19 +129,21 @@ export class IpOctal232 implements IpackModule {
 
   // IO space: odd byte = register, 16-bit word = register on D7–D0, D15–D8 undriven (0).
   ioRead(addr: number, width: IpWidth): number {
+    const scc = this.scc as Scc2698; // a module answers cycles only once plugged (attach)
     const a = addr & 0x7f;
-    const odd = width === 2 ? (a & ~1) + 1 : a;
+    const odd = width === 2 ? a | 1 : a;
     if (!(odd & 1)) return 0;
     const r = odd >> 1;
     // MR1/MR2 share an index and the read moves the pointer: keep the name for the trace.
-    if ((r & 7) === 0) this.lastReadName.set(r, this.chip.regName(r, 'read') as string);
-    return this.chip.read(r) & 0xff;
+    if ((r & 7) === 0) this.lastReadName.set(r, scc.regName(r, 'read') as string);
+    return scc.read(r) & 0xff;
   }
 
   ioWrite(addr: number, value: number, width: IpWidth): void {
+    const scc = this.scc as Scc2698;
     const a = addr & 0x7f;
-    if (width === 2) this.chip.write(((a & ~1) + 1) >> 1, value & 0xff);
-    else if (a & 1) this.chip.write(a >> 1, value & 0xff);
+    if (width === 2) scc.write((a | 1) >> 1, value & 0xff);
+    else if (a & 1) scc.write(a >> 1, value & 0xff);
   }
 
   idRead(addr: number, width: IpWidth): number {
@@ -204,6 +209,7 @@ export class IpOctal232 implements IpackModule {
       index: c,
       attach: (host) => scc.setHostEnd(c, host),
       receiveFromHost: (byte, frame, condition) => scc.receiveFromHost(c, byte, frame, condition),
+      receiveBytes: (bytes, start, end) => scc.receiveBytesFromHost(c, bytes, start, end),
       receiveFromWire: (byte, frame) => scc.receiveFromWire(c, byte, frame),
       sendBreak: () => scc.receiveFromHost(c, 0, undefined, 'break'),
       setUnpaced: (on, tx) => scc.setUnpaced(c, on, tx),

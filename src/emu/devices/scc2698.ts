@@ -183,8 +183,11 @@ export interface ChannelState {
   ctsAsserted: boolean;
   timeoutMode: boolean;
   // Host side of the line.
-  /** Host characters not yet on the line; hostQueue[hostHead] is next (compacted as it drains). */
-  hostQueue: HostChar[];
+  /**
+   * Host characters not yet on the line; hostQueue[hostHead] is next (compacted as it drains).
+   * A plain character (no frame of its own, no forced condition) is kept as its byte value.
+   */
+  hostQueue: (HostChar | number)[];
   hostHead: number;
   hostFrame: FrameFormat | null;
   unpaced: boolean;
@@ -311,13 +314,18 @@ function queued(ch: ChannelState): number {
   return ch.hostQueue.length - ch.hostHead;
 }
 
-function dequeue(ch: ChannelState): HostChar {
+function dequeue(ch: ChannelState): HostChar | number {
   const hc = ch.hostQueue[ch.hostHead++];
   if (ch.hostHead >= 1024 && ch.hostHead * 2 >= ch.hostQueue.length) {
     ch.hostQueue.splice(0, ch.hostHead);
     ch.hostHead = 0;
   }
   return hc;
+}
+
+/** A queued plain byte as a host character (the paced line and the slow unpaced cases). */
+function plainChar(byte: number): HostChar {
+  return { byte, frame: null, condition: null };
 }
 
 const PARITY_WITH: Parity[] = ['even', 'odd'];
@@ -998,12 +1006,21 @@ export class Scc2698 {
    */
   receiveFromHost(c: number, byte: number, frame?: FrameFormat, condition?: RxCondition): void {
     const ch = this.ch(c);
-    ch.hostQueue.push({
-      byte: byte & 0xff,
-      frame: frame ? { ...frame } : null,
-      condition: condition ?? null,
-    });
+    if (!frame && !condition) ch.hostQueue.push(byte & 0xff);
+    else
+      ch.hostQueue.push({
+        byte: byte & 0xff,
+        frame: frame ? { ...frame } : null,
+        condition: condition ?? null,
+      });
     this.scheduleKick(c);
+  }
+
+  /** receiveFromHost for each of bytes[start..end), plain characters (a paste, a bulk write). */
+  receiveBytesFromHost(c: number, bytes: ArrayLike<number>, start = 0, end = bytes.length): void {
+    const q = this.ch(c).hostQueue;
+    for (let i = start; i < end; i++) q.push(bytes[i] & 0xff);
+    if (end > start) this.scheduleKick(c);
   }
 
   /**
@@ -1062,7 +1079,8 @@ export class Scc2698 {
       return;
     }
     if (ch.lineChar || queued(ch) === 0) return;
-    const hc = dequeue(ch);
+    const next = dequeue(ch);
+    const hc = typeof next === 'number' ? plainChar(next) : next;
     ch.lineChar = hc;
     ch.lineLost = !ch.rxEnabled;
     const delayNs = hc.clocked ? 0 : charTimeNs(this.senderFrame(c, hc));
@@ -1073,10 +1091,15 @@ export class Scc2698 {
   private fillUnpaced(c: number): void {
     const ch = this.ch(c);
     while (queued(ch) > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && !ch.rxHold) {
-      const hc = dequeue(ch);
-      if (hc.condition === null && hc.frame === null && ch.hostFrame === null) {
+      const next = dequeue(ch);
+      if (typeof next === 'number' && ch.hostFrame === null) {
         // The sender uses the receiver's own frame: sampleFrame gives the data bits back, no
         // errors (multidrop: address bit 0).
+        this.receiveChar(c, next & ((1 << this.dataBits(c)) - 1), 0, false, false);
+        continue;
+      }
+      const hc = typeof next === 'number' ? plainChar(next) : next;
+      if (hc.condition === null && hc.frame === null && ch.hostFrame === null) {
         this.receiveChar(c, hc.byte & ((1 << this.dataBits(c)) - 1), 0, false, false);
       } else if (hc.condition === 'break') {
         this.deliverToReceiver(c, this.breakSample(), null);
@@ -1259,6 +1282,10 @@ export class Scc2698 {
       check(
         Array.isArray(ch.hostQueue) && Number.isInteger(ch.hostHead) && ch.hostHead <= ch.hostQueue.length,
         'scc2698: host queue',
+      );
+      check(
+        ch.hostQueue.every((e) => (typeof e === 'number' ? (e & 0xff) === e : typeof e?.byte === 'number')),
+        'scc2698: host queue entries',
       );
       check(ch.mrPointer === 0 || ch.mrPointer === 1, 'scc2698: MR pointer');
       for (const k of ['mr1', 'mr2', 'csr', 'txEvent', 'lineEvent', 'kickEvent'] as const)

@@ -26,8 +26,19 @@ export class ByteQueue {
     const n = Math.min(end - start, this.room);
     if (n <= 0) return 0;
     this.reserve(this.count + n);
-    const cap = this.data.length;
-    for (let i = 0; i < n; i++) this.data[(this.head + this.count + i) % cap] = bytes[start + i];
+    const data = this.data;
+    const cap = data.length;
+    let at = this.head + this.count;
+    if (at >= cap) at -= cap;
+    // Two contiguous runs: up to the end of the storage, then from its start.
+    const first = Math.min(n, cap - at);
+    if (bytes instanceof Uint8Array) {
+      data.set(bytes.subarray(start, start + first), at);
+      if (first < n) data.set(bytes.subarray(start + first, start + n), 0);
+    } else {
+      for (let i = 0; i < first; i++) data[at + i] = bytes[start + i];
+      for (let i = first; i < n; i++) data[i - first] = bytes[start + i];
+    }
     this.count += n;
     return n;
   }
@@ -44,7 +55,7 @@ export class ByteQueue {
   shift(): number {
     if (this.count === 0) return -1;
     const b = this.data[this.head];
-    this.head = (this.head + 1) % this.data.length;
+    if (++this.head === this.data.length) this.head = 0;
     this.count--;
     return b;
   }

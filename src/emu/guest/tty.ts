@@ -66,7 +66,8 @@ export interface TtyDriver {
 
 /** Whoever reads the tty: a program, or a command borrowing the tty for a while. */
 export interface TtyReader {
-  onData(bytes: number[]): void;
+  /** Bytes that arrived (valid only during the call: copy what you keep). */
+  onData(bytes: ArrayLike<number>): void;
   onInterrupt(): void;
 }
 
@@ -100,8 +101,11 @@ export class Tty {
   private openCount = 0;
   private closing = false;
   private line: number[] = [];
-  /** Input received in this driver batch, not yet handed to the reader (see flipPush). */
-  private rawBatch: number[] = [];
+  /** Raw input received in this driver batch, not yet handed to the reader (see flipPush). */
+  private rawBatch = new Uint8Array(256);
+  private rawLength = 0;
+  /** The other batch buffer: a reader's view stays intact if input arrives while it runs. */
+  private rawSpare = new Uint8Array(256);
   private lines: number[][] = [];
   private readonly out = new ByteQueue(TTY_OUTPUT_MAX);
   /** Output bytes dropped because the queue was full. */
@@ -245,7 +249,7 @@ export class Tty {
     if (t.icrnl && b === CR) b = NL;
     if (t.isig && b === ETX) {
       this.line = [];
-      this.rawBatch = [];
+      this.rawLength = 0;
       this.lines = [];
       if (t.echo) this.queueOutput('^C\n');
       this.flush();
@@ -254,7 +258,12 @@ export class Tty {
     }
     if (!t.icanon) {
       if (t.echo) this.queueOutput([b]);
-      this.rawBatch.push(b);
+      if (this.rawLength === this.rawBatch.length) {
+        const grown = new Uint8Array(2 * this.rawLength);
+        grown.set(this.rawBatch);
+        this.rawBatch = grown;
+      }
+      this.rawBatch[this.rawLength++] = b;
       return;
     }
     if (b === DEL || b === BS) {
@@ -282,10 +291,13 @@ export class Tty {
    */
   flipPush(): void {
     this.flush();
-    if (this.rawBatch.length > 0) {
-      const batch = this.rawBatch;
-      this.rawBatch = [];
+    if (this.rawLength > 0) {
+      const full = this.rawBatch;
+      const batch = full.subarray(0, this.rawLength);
+      this.rawBatch = this.rawSpare;
+      this.rawLength = 0;
       this.reader()?.onData(batch);
+      this.rawSpare = full;
     }
     while (this.lines.length > 0) {
       const line = this.lines.shift() as number[];

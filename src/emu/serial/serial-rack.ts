@@ -83,54 +83,92 @@ export interface SerialCounters {
 }
 
 /**
- * A host end while running: received bytes go into typed buffers, one store per byte. `output`
- * takes the pending bytes as text only when someone reads it (hostOutput, snapshot).
+ * A host end while running: each received byte is one store into a ring of the newest bytes.
+ * `output` takes them as text only when someone reads it (hostOutput, snapshot); the drain
+ * copies out the ones it has not taken yet. Both only ever need the last HOST_OUTPUT_KEEP.
  */
 interface LiveHost extends Omit<HostEnd, 'drain'> {
-  /** Received bytes not yet appended to `output`. */
-  outBuf: Uint8Array;
-  outLength: number;
-  /** Received bytes not yet drained (only the last HOST_OUTPUT_KEEP count); grows as needed. */
-  drainBuf: Uint8Array;
-  drainLength: number;
+  /** Byte number n (counted from `written` = 0) at n & (ring.length − 1); grows 4 KiB → KEEP. */
+  ring: Uint8Array;
+  /** Bytes put in the ring; `output` holds those below `folded`; the drain took those below `drained`. */
+  written: number;
+  folded: number;
+  drained: number;
 }
+
+const RING_MIN = 4096;
 
 function live(h: HostEnd): LiveHost {
   const { drain, ...rest } = h;
-  const l: LiveHost = {
-    ...rest,
-    outBuf: new Uint8Array(4096),
-    outLength: 0,
-    drainBuf: new Uint8Array(4096),
-    drainLength: 0,
-  };
+  // The undrained bytes are the newest of the output stream: already in `output`, not yet drained.
   const keep = drain.slice(Math.max(0, drain.length - HOST_OUTPUT_KEEP));
-  // Grows by doubling from 4 KiB to 2 × HOST_OUTPUT_KEEP (both powers of two).
-  while (l.drainBuf.length < keep.length) l.drainBuf = new Uint8Array(2 * l.drainBuf.length);
-  l.drainBuf.set(keep);
-  l.drainLength = keep.length;
-  return l;
+  let size = RING_MIN;
+  while (size <= keep.length && size < HOST_OUTPUT_KEEP) size *= 2;
+  const ring = new Uint8Array(size);
+  ring.set(keep);
+  return { ...rest, ring, written: keep.length, folded: keep.length, drained: 0 };
 }
 
-/** Appends the pending bytes to `output`, trimmed as received bytes always were. */
-function foldOutput(h: LiveHost): void {
-  if (h.outLength === 0) return;
+/** Bytes [from, to) of the stream (to − from ≤ ring length) as text. */
+function ringText(h: LiveHost, from: number, to: number): string {
   const CHUNK = 8192;
+  const mask = h.ring.length - 1;
   let text = '';
-  for (let i = 0; i < h.outLength; i += CHUNK)
-    text += String.fromCharCode.apply(
-      null,
-      h.outBuf.subarray(i, Math.min(h.outLength, i + CHUNK)) as unknown as number[],
-    );
-  h.outLength = 0;
-  h.output += text;
+  for (let n = from; n < to; ) {
+    const at = n & mask;
+    const k = Math.min(to - n, CHUNK, h.ring.length - at);
+    text += String.fromCharCode.apply(null, h.ring.subarray(at, at + k) as unknown as number[]);
+    n += k;
+  }
+  return text;
+}
+
+/** Appends the bytes not yet folded to `output`, trimmed as received bytes always were. */
+function foldOutput(h: LiveHost): void {
+  if (h.folded === h.written) return;
+  if (h.ring.length === HOST_OUTPUT_KEEP && h.written - h.folded >= HOST_OUTPUT_KEEP) {
+    // A full ring's worth or more arrived unread: the newest HOST_OUTPUT_KEEP bytes are the output.
+    h.output = ringText(h, h.written - h.ring.length, h.written);
+  } else h.output += ringText(h, h.folded, h.written);
+  h.folded = h.written;
   // Trimmed to the last HOST_OUTPUT_KEEP only once twice that is held (a slice per byte would
   // copy 64 KiB per byte).
   if (h.output.length > 2 * HOST_OUTPUT_KEEP) h.output = h.output.slice(h.output.length - HOST_OUTPUT_KEEP);
+  rewind(h);
 }
 
 function undrained(h: LiveHost): Uint8Array {
-  return h.drainBuf.subarray(Math.max(0, h.drainLength - HOST_OUTPUT_KEEP), h.drainLength);
+  const from = Math.max(h.drained, h.written - h.ring.length);
+  const out = new Uint8Array(h.written - from);
+  const mask = h.ring.length - 1;
+  const at = from & mask;
+  const first = Math.min(out.length, h.ring.length - at);
+  out.set(h.ring.subarray(at, at + first));
+  out.set(h.ring.subarray(0, out.length - first), first);
+  return out;
+}
+
+/** Once output and drain have taken everything, the stream restarts at the ring's start. */
+function rewind(h: LiveHost): void {
+  if (h.folded === h.written && h.drained === h.written) {
+    h.written = 0;
+    h.folded = 0;
+    h.drained = 0;
+  }
+}
+
+/** One received byte into the ring (grown while it is smaller than HOST_OUTPUT_KEEP). */
+function store(h: LiveHost, b: number): void {
+  let ring = h.ring;
+  if (h.written === ring.length && ring.length < HOST_OUTPUT_KEEP) {
+    // Below full size the ring never wrapped: byte n is at n, the copy keeps every place.
+    const grown = new Uint8Array(2 * ring.length);
+    grown.set(ring);
+    h.ring = grown;
+    ring = grown;
+  }
+  ring[h.written & (ring.length - 1)] = b;
+  h.written++;
 }
 
 function freshHost(): HostEnd {
@@ -197,11 +235,14 @@ export class SerialRack implements Subsystem {
     const h = this.host(port);
     const bytes = typeof data === 'string' ? utf8Encode(data) : data;
     const ch = this.channels[port];
-    for (let i = 0; i < bytes.length; i++) {
-      const condition = h.pending ?? undefined;
+    let from = 0;
+    if (h.pending !== null && bytes.length > 0) {
+      // The injected condition rides on the first byte only.
+      ch.receiveFromHost(bytes[0] & 0xff, undefined, h.pending);
       h.pending = null;
-      ch.receiveFromHost(bytes[i] & 0xff, undefined, condition);
+      from = 1;
     }
+    ch.receiveBytes(bytes, from, bytes.length);
     h.sent += bytes.length;
   }
 
@@ -217,9 +258,10 @@ export class SerialRack implements Subsystem {
   drainHostOutput(): { port: number; bytes: Uint8Array }[] {
     const out: { port: number; bytes: Uint8Array }[] = [];
     this.hosts.forEach((h, port) => {
-      if (h.drainLength === 0) return;
-      out.push({ port, bytes: undrained(h).slice() });
-      h.drainLength = 0;
+      if (h.drained === h.written) return;
+      out.push({ port, bytes: undrained(h) });
+      h.drained = h.written;
+      rewind(h);
     });
     return out;
   }
@@ -366,19 +408,7 @@ export class SerialRack implements Subsystem {
       b = sample.byte;
     }
     h.received++;
-    if (h.outLength === h.outBuf.length) foldOutput(h);
-    h.outBuf[h.outLength++] = b;
-    if (h.drainLength === h.drainBuf.length) {
-      if (h.drainBuf.length < 2 * HOST_OUTPUT_KEEP) {
-        const grown = new Uint8Array(2 * h.drainBuf.length);
-        grown.set(h.drainBuf);
-        h.drainBuf = grown;
-      } else {
-        h.drainBuf.copyWithin(0, h.drainLength - HOST_OUTPUT_KEEP);
-        h.drainLength = HOST_OUTPUT_KEEP;
-      }
-    }
-    h.drainBuf[h.drainLength++] = b;
+    store(h, b);
   }
 
   private onTxBreak(port: number, active: boolean): void {
@@ -403,7 +433,7 @@ export class SerialRack implements Subsystem {
       ...(this.tsGuest ? { guest: this.tsGuest.snapshot() } : {}),
       hosts: this.hosts.map((h) => {
         foldOutput(h);
-        const { outBuf, outLength, drainBuf, drainLength, ...rest } = h;
+        const { ring, written, folded, drained, ...rest } = h;
         return { ...rest, drain: Array.from(undrained(h)) };
       }),
     };

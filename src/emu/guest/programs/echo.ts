@@ -21,7 +21,7 @@ export class EchoProgram implements GuestProgram {
     this.ctx.tty.close();
   }
 
-  onData(bytes: number[]): void {
+  onData(bytes: ArrayLike<number>): void {
     this.ctx.tty.write(bytes);
   }
 

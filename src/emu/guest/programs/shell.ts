@@ -137,7 +137,7 @@ export class ShellProgram implements GuestProgram {
     else this.ctx.tty.write(this.prompt);
   }
 
-  onData(bytes: number[]): void {
+  onData(bytes: ArrayLike<number>): void {
     if (this.cat) return; // input while cat streams is discarded, as a shell blocked in cat would queue it
     const line = decodeLatin1(bytes).replace(/[\r\n]+$/, '');
     this.run(line);
