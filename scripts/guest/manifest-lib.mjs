@@ -11,7 +11,8 @@ export const CMDLINE = 'console=ttyS0 tsc=reliable mitigations=off random.trust_
 /** The files the image build makes; anything else listed in the manifest comes from the snapshot step. */
 export const IMAGE_FILES = ['bzImage', 'initramfs.cpio.gz', 'bios.bin', 'kernel.config'];
 export const SNAPSHOT_SCRIPT = 'src/linux-guest/make-snapshot.ts';
-const ADAPTER_DIR = 'src/linux-guest';
+const SNAPSHOT_SOURCES = ['src/linux-guest', 'src/emu'];
+const V86_PACKAGE = 'node_modules/v86/package.json';
 
 /** Files whose content defines the image (with the package versions). */
 function inputFiles() {
@@ -45,7 +46,11 @@ export function inputsHash(packages) {
   return h.digest('hex');
 }
 
-/** Hash over the adapter's sources (src/linux-guest/**\/*.ts except tests), or null if there is no snapshot step. */
+/**
+ * Hash over what the snapshot depends on besides the image: the adapter (src/linux-guest) and the
+ * device models whose state it saves (src/emu), their *.ts sources except tests, and the installed
+ * v86 version. Null if there is no snapshot step.
+ */
 export function adapterHash() {
   if (!existsSync(SNAPSHOT_SCRIPT)) return null;
   const files = [];
@@ -56,7 +61,8 @@ export function adapterHash() {
       else if (/\.tsx?$/.test(name) && !/\.(test|spec)\.tsx?$/.test(name)) files.push(p);
     }
   };
-  walk(ADAPTER_DIR);
+  for (const dir of SNAPSHOT_SOURCES) if (existsSync(dir)) walk(dir);
+  if (existsSync(V86_PACKAGE)) files.push(V86_PACKAGE);
   const h = createHash('sha256');
   for (const f of files) h.update(`file ${f}\n`).update(readFileSync(f)).update('\n');
   return h.digest('hex');
