@@ -52,6 +52,99 @@ describe('Scheduler', () => {
     );
   });
 
+  it('orders events scheduled, cancelled and inspected from inside handlers as a sorted model does', () => {
+    // Each handler schedules 0-2 follow-ups (possibly at the same time with a lower priority),
+    // may cancel a pending event, and may look at the queue (pending, peekNs, snapshot), all
+    // while its own event is being retired. A plain sorted list is the reference.
+    const action = fc.record({
+      delays: fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: -1, max: 1 })), {
+        maxLength: 2,
+      }),
+      cancel: fc.integer({ min: -1, max: 30 }),
+      look: fc.integer({ min: 0, max: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.array(action, { minLength: 1, maxLength: 60 }), (actions) => {
+        const s = new Scheduler();
+        type Ev = { t: number; p: number; seq: number; id: number };
+        const model: Ev[] = [];
+        const seen: number[] = [];
+        const looks: string[] = [];
+        const ids: number[] = [];
+        const gone = new Set<number>();
+        let n = 0;
+        const schedule = (t: number, p: number) => {
+          const id = s.at(t, owner, 0, n, p);
+          ids.push(id);
+          model.push({ t, p, seq: id, id: n });
+          n++;
+        };
+        const owner = s.register('t', (_k, arg) => {
+          seen.push(arg);
+          const a = actions[arg % actions.length];
+          if (n < 200) for (const [d, p] of a.delays) schedule(s.nowNs + d, p);
+          // Only an event that has not run may be cancelled (the scheduler's contract).
+          if (a.cancel >= 0 && a.cancel < ids.length && !seen.includes(a.cancel) && !gone.has(a.cancel)) {
+            gone.add(a.cancel);
+            s.cancel(ids[a.cancel]);
+          }
+          if (a.look === 1) looks.push(`p${s.pending}`);
+          if (a.look === 2) looks.push(`k${s.peekNs()}`);
+          if (a.look === 3) looks.push(`s${s.snapshot().events.length}`);
+        });
+        schedule(0, 0);
+        schedule(0, 1);
+        s.runUntil(10_000);
+
+        // Reference: replay the same decisions on a sorted list.
+        const ref: number[] = [];
+        const refLooks: string[] = [];
+        const queue = model.slice(0, 2);
+        const cancelled = new Set<number>();
+        const all = [...model];
+        let m = 2;
+        const cmp = (a: Ev, b: Ev) => a.t - b.t || a.p - b.p || a.seq - b.seq;
+        while (queue.length > 0) {
+          queue.sort(cmp);
+          const ev = queue.shift() as Ev;
+          if (cancelled.has(ev.id)) continue;
+          ref.push(ev.id);
+          const a = actions[ev.id % actions.length];
+          if (m < 200) for (const _ of a.delays) queue.push(all[m++]);
+          if (a.cancel >= 0 && a.cancel < m && !ref.includes(a.cancel)) cancelled.add(a.cancel);
+          const live = queue.filter((e) => !cancelled.has(e.id)).sort(cmp);
+          if (a.look === 1)
+            refLooks.push(
+              `p${queue.length - [...cancelled].filter((c) => queue.some((e) => e.id === c)).length}`,
+            );
+          if (a.look === 2) refLooks.push(`k${live.length > 0 ? live[0].t : Number.POSITIVE_INFINITY}`);
+          if (a.look === 3) refLooks.push(`s${live.length}`);
+        }
+        expect(seen).toEqual(ref);
+        expect(looks).toEqual(refLooks);
+        expect(s.pending).toBe(0);
+      }),
+    );
+  });
+
+  it('runs a nested runUntil and step from inside a handler in order', () => {
+    const s = new Scheduler();
+    const seen: string[] = [];
+    const owner = s.register('t', (kind, arg) => {
+      seen.push(`${s.nowNs}:${arg}`);
+      if (kind === 1) s.runUntil(s.nowNs + 10);
+      if (kind === 2) s.step();
+    });
+    s.at(0, owner, 1, 1);
+    s.at(5, owner, 0, 2);
+    s.at(20, owner, 2, 3);
+    s.at(30, owner, 0, 4);
+    s.at(40, owner, 0, 5);
+    s.runUntil(100);
+    expect(seen).toEqual(['0:1', '5:2', '20:3', '30:4', '40:5']);
+    expect(s.pending).toBe(0);
+  });
+
   it('restores a snapshot so the remaining run is identical', () => {
     const build = () => {
       const s = new Scheduler();

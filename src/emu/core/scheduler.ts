@@ -39,6 +39,14 @@ export class Scheduler {
   private nextSeq = 1;
   private readonly heap: SchedEvent[] = [];
   private readonly cancelled = new Set<EventId>();
+  /** cancelled.size, as a plain field for the event loop's per-event test. */
+  private cancelledCount = 0;
+  /**
+   * True while the handler of heap[0] runs and nothing has taken its slot yet: that event is
+   * over but still sits at the root (see runDue). settle() removes it before anything looks at
+   * the queue.
+   */
+  private running = false;
   private readonly ownerNames: string[] = [];
   private readonly ownerIndex = new Map<string, number>();
   private readonly handlers: EventHandler[] = [];
@@ -58,7 +66,7 @@ export class Scheduler {
 
   /** Number of events still pending (cancelled ones not counted once popped). */
   get pending(): number {
-    return this.heap.length - this.cancelled.size;
+    return this.heap.length - (this.running ? 1 : 0) - this.cancelled.size;
   }
 
   /** Registers the handler for an owner name; returns the owner token used by at()/after(). */
@@ -80,15 +88,25 @@ export class Scheduler {
     if (!Number.isFinite(atNs)) throw new RangeError(`scheduler: bad time ${atNs}`);
     const t = atNs < this.now ? this.now : Math.trunc(atNs);
     const seq = this.nextSeq++;
-    // A new event object starts its atNs as a double (double-fields.ts), then all are set.
-    const ev = this.pool.pop() ?? { atNs: DOUBLE_SEED, priority, seq, owner, kind, arg };
+    // Called from the handler of the event at the root (running): its object and its slot take
+    // this one. Otherwise a pooled object, or a new one whose atNs starts as a double
+    // (double-fields.ts).
+    const reuse = this.running;
+    const ev = reuse
+      ? this.heap[0]
+      : (this.pool.pop() ?? { atNs: DOUBLE_SEED, priority, seq, owner, kind, arg });
     ev.atNs = t;
     ev.priority = priority;
     ev.seq = seq;
     ev.owner = owner;
     ev.kind = kind;
     ev.arg = arg;
-    this.push(ev);
+    if (reuse) {
+      this.running = false;
+      this.siftDown(ev);
+    } else {
+      this.push(ev);
+    }
     return seq;
   }
 
@@ -99,17 +117,22 @@ export class Scheduler {
 
   /** Cancels a pending event. Only cancel an event that has not run yet: owners clear their handle when it fires. */
   cancel(id: EventId): void {
-    if (id > 0 && id < this.nextSeq) this.cancelled.add(id);
+    if (id > 0 && id < this.nextSeq) {
+      this.cancelled.add(id);
+      this.cancelledCount = this.cancelled.size;
+    }
   }
 
   /** Time of the next live event, or Infinity. */
   peekNs(): number {
+    this.settle();
     this.dropCancelledHead();
     return this.heap.length > 0 ? this.heap[0].atNs : Number.POSITIVE_INFINITY;
   }
 
   /** Runs the next event, if any, advancing time to it. Returns false when the queue is empty. */
   step(): boolean {
+    this.settle();
     this.dropCancelledHead();
     const ev = this.pop();
     if (!ev) return false;
@@ -123,6 +146,7 @@ export class Scheduler {
   /** Runs every event due at or before tNs, then sets the clock to tNs. */
   runUntil(tNs: number): void {
     if (tNs < this.now) return;
+    this.settle();
     this.runDue(tNs);
     this.now = tNs;
   }
@@ -135,19 +159,21 @@ export class Scheduler {
   private runDue(tNs: number): void {
     const heap = this.heap;
     const handlers = this.handlers;
-    const pool = this.pool;
     for (;;) {
-      if (this.cancelled.size !== 0) this.dropCancelledHead();
+      if (this.cancelledCount !== 0) this.dropCancelledHead();
       const head = heap[0];
       if (head === undefined || head.atNs > tNs) break;
-      this.pop();
       this.now = head.atNs;
-      const owner = head.owner;
-      const kind = head.kind;
-      const arg = head.arg;
-      // The event is plain data read above: its object is free for the next at().
-      pool.push(head);
-      handlers[owner](kind, arg);
+      // The head stays in place while its handler runs (running = true): the first at() inside
+      // the handler puts its event there and sifts it down once, instead of a pop now and a push
+      // then. If no at() took the slot, the head is popped after the handler.
+      this.running = true;
+      handlers[head.owner](head.kind, head.arg);
+      if (this.running) {
+        this.running = false;
+        this.pool.push(head);
+        this.popHead();
+      }
     }
   }
 
@@ -173,6 +199,7 @@ export class Scheduler {
   }
 
   snapshot(): SchedulerSnapshot {
+    this.settle();
     const events = this.heap
       .filter((e) => !this.cancelled.has(e.seq))
       .map((e) => ({ ...e, owner: this.ownerNames[e.owner] }))
@@ -193,14 +220,25 @@ export class Scheduler {
     this.now = s.nowNs;
     this.nextSeq = s.nextSeq;
     this.cancelled.clear();
+    this.cancelledCount = 0;
+    this.running = false;
     this.heap.length = 0;
     for (const ev of events) this.push(ev);
   }
 
+  /** Removes the root event whose handler ran (running), if no at() took its slot. */
+  private settle(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.pool.push(this.heap[0]);
+    this.popHead();
+  }
+
   private dropCancelledHead(): void {
-    if (this.cancelled.size === 0) return;
+    if (this.cancelledCount === 0) return;
     while (this.heap.length > 0 && this.cancelled.has(this.heap[0].seq)) {
       this.cancelled.delete(this.heap[0].seq);
+      this.cancelledCount = this.cancelled.size;
       const ev = this.pop();
       if (ev) this.pool.push(ev);
     }
@@ -220,10 +258,20 @@ export class Scheduler {
   }
 
   private pop(): SchedEvent | undefined {
+    const top = this.heap[0];
+    if (top !== undefined) this.popHead();
+    return top;
+  }
+
+  /** Removes the root (the heap is not empty). */
+  private popHead(): void {
+    const last = this.heap.pop() as SchedEvent;
+    if (this.heap.length !== 0) this.siftDown(last);
+  }
+
+  /** Places ev at the root's slot (whose event is gone) and moves it down to its place. */
+  private siftDown(ev: SchedEvent): void {
     const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (top === undefined || last === undefined || h.length === 0) return top;
     const n = h.length;
     let i = 0;
     for (;;) {
@@ -231,11 +279,10 @@ export class Scheduler {
       if (l >= n) break;
       const r = l + 1;
       const c = r < n && before(h[r], h[l]) ? r : l;
-      if (!before(h[c], last)) break;
+      if (!before(h[c], ev)) break;
       h[i] = h[c];
       i = c;
     }
-    h[i] = last;
-    return top;
+    h[i] = ev;
   }
 }
