@@ -9,7 +9,7 @@ import { simulateCommand } from './simulate';
 const USAGE = `usage: device-lab <command> ...
   run FILE... [--junit FILE]        run scenario files (JSON or YAML)
   conformance FILE...               replay QEMU reference-trace files
-  simulate [--lab FILE] [--qemu 'ARGS'] --seconds S [--seed N] [--json]
+  simulate [--lab FILE] [--qemu 'ARGS'] --seconds S [--seed N] [--guest ts|linux] [--json]
   bench                             print the benchmark figures`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);

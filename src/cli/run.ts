@@ -29,7 +29,11 @@ export function prepareScenarioFile(file: string): ScenarioRun {
   }
 }
 
-export function runCommand(args: string[], out: (line: string) => void, wallMs: () => number): number {
+export async function runCommand(
+  args: string[],
+  out: (line: string) => void,
+  wallMs: () => number,
+): Promise<number> {
   const files: string[] = [];
   let junit: string | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -49,7 +53,7 @@ export function runCommand(args: string[], out: (line: string) => void, wallMs: 
   let failed = 0;
   for (const { file, run } of runs) {
     const t0 = wallMs();
-    const results = run.run();
+    const results = await run.runAsync();
     suites.push({ file, results, wallS: (wallMs() - t0) / 1000 });
     for (const r of results) {
       out(checkLine(file, r));

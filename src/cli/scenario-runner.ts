@@ -1,10 +1,14 @@
 // Runs a validated scenario on a fresh Machine and reports one result per check
-// (automation.md §3: each expect, serial_expect and qmp step is one check).
+// (automation.md §3: each expect, serial_expect and qmp step is one check). With "guest":
+// "linux" the machine's serial rack is driven by Linux in v86 and time follows v86's clock, so
+// the steps run in real time (runAsync); the TypeScript guest runs as fast as possible (run).
 import type { QmpResponse } from '../emu/control/qmp-types';
-import { Machine } from '../emu/machine';
+import { Machine, type MachineOptions } from '../emu/machine';
 import type { Subsystem } from '../emu/subsystem';
+import { createLinuxMachine } from '../linux-guest/lab-host';
 import { formatNs } from './duration';
 import { pickPath } from './json-path';
+import type { LinuxMachine } from './linux-guest-cli';
 import type { Scenario, Step } from './scenario';
 
 export interface CheckResult {
@@ -89,16 +93,17 @@ export class ScenarioRun {
 
   constructor(
     readonly scenario: Scenario,
-    readonly machine: Machine,
+    public machine: Machine,
   ) {}
 
   /** Builds the machine; throws an Error naming the bad field when the lab cannot be built. */
   static prepare(scenario: Scenario): ScenarioRun {
-    const opts: { lab: Scenario['lab']; seed?: number } = { lab: scenario.lab };
+    const opts: MachineOptions = { lab: scenario.lab };
     if (scenario.seed !== undefined) opts.seed = scenario.seed;
     let machine: Machine;
     try {
-      machine = Machine.create(opts);
+      // The Linux machine is built again when its guest starts; this checks the lab now.
+      machine = scenario.guest === 'linux' ? createLinuxMachine(opts).machine : Machine.create(opts);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       throw new Error(msg.startsWith('lab') ? msg : `lab.${msg}`);
@@ -116,19 +121,49 @@ export class ScenarioRun {
     });
   }
 
-  /** Runs every step in order. */
+  /** Runs every step in order, as fast as possible (the TypeScript guest). */
   run(): CheckResult[] {
     if (this.scenario.guest === 'linux') {
-      this.record(-1, 'guest linux', 'linux guest not available');
+      this.record(-1, 'guest linux', 'the linux guest runs in real time: use runAsync()');
       return this.results;
     }
     this.scenario.steps.forEach((step, i) => {
       try {
-        this.runStep(step, i);
+        for (const ns of this.runStep(step, i)) this.machine.run(ns);
       } catch (e) {
         this.record(i, step.kind, `internal error: ${e instanceof Error ? e.message : String(e)}`);
       }
     });
+    return this.results;
+  }
+
+  /** Runs every step in order: run() for the TypeScript guest, real time for the Linux guest. */
+  async runAsync(): Promise<CheckResult[]> {
+    if (this.scenario.guest !== 'linux') return this.run();
+    const opts: MachineOptions = { lab: this.scenario.lab };
+    if (this.scenario.seed !== undefined) opts.seed = this.scenario.seed;
+    // Loaded only here: TypeScript-guest runs never load v86.
+    const { runLinuxFor, startLinuxMachine } = await import('./linux-guest-cli');
+    let lm: LinuxMachine;
+    try {
+      lm = await startLinuxMachine(opts);
+    } catch (e) {
+      this.record(-1, 'guest linux', e instanceof Error ? e.message : String(e));
+      return this.results;
+    }
+    this.machine = lm.machine;
+    try {
+      for (let i = 0; i < this.scenario.steps.length; i++) {
+        const step = this.scenario.steps[i];
+        try {
+          for (const ns of this.runStep(step, i)) await runLinuxFor(lm, ns);
+        } catch (e) {
+          this.record(i, step.kind, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    } finally {
+      await lm.guest.destroy();
+    }
     return this.results;
   }
 
@@ -149,11 +184,12 @@ export class ScenarioRun {
     }
   }
 
-  private runStep(step: Step, i: number): void {
+  /** One step; yields the virtual time to let pass before it continues (the caller runs it). */
+  private *runStep(step: Step, i: number): Generator<number, void> {
     const m = this.machine;
     switch (step.kind) {
       case 'run':
-        m.run(step.ns);
+        yield step.ns;
         return;
       case 'qmp': {
         this.markSerialWrite(step.cmd);
@@ -213,7 +249,7 @@ export class ScenarioRun {
           }
           const left = start + step.withinNs - m.nowNs;
           if (left <= 0) break;
-          m.run(Math.min(SERIAL_POLL_NS, left));
+          yield Math.min(SERIAL_POLL_NS, left);
         }
         const tail = serial.hostOutput(step.port).slice(from);
         this.record(i, title, `not seen; port output: ${show(tail.slice(-80))}`);

@@ -1,9 +1,13 @@
-// `device-lab simulate [--lab FILE] [--qemu 'ARGS'] --seconds S [--seed N] [--json]`
+// `device-lab simulate [--lab FILE] [--qemu 'ARGS'] --seconds S [--seed N] [--guest ts|linux] [--json]`
 // (automation.md §1): builds a lab (the default lab if neither option), runs it S virtual
 // seconds as fast as possible, then prints a table or one JSON object with the keys
-// virtual_s, wall_s, query-blockstats, groups, serial, tdc.
+// virtual_s, wall_s, query-blockstats, groups, serial, tdc. With --guest linux the serial rack
+// is driven by Linux in v86 and virtual time follows v86's clock: S seconds take S seconds
+// (after the guest has started, from the image's snapshot or by booting).
 import type { QmpResponse } from '../emu/control/qmp-types';
 import { Machine, type MachineOptions } from '../emu/machine';
+import { createLinuxMachine } from '../linux-guest/lab-host';
+import { GuestImageMissing } from '../linux-guest/node-images';
 import { loadDataFile, UsageError } from './load';
 
 export interface SimulateResult {
@@ -23,10 +27,18 @@ function listOrEmpty(m: Machine, execute: string): unknown[] {
   return 'return' in r && Array.isArray(r.return) ? r.return : [];
 }
 
-export function parseSimulateArgs(args: string[]): { opts: MachineOptions; seconds: number; json: boolean } {
+export type GuestKind = 'ts' | 'linux';
+
+export function parseSimulateArgs(args: string[]): {
+  opts: MachineOptions;
+  seconds: number;
+  json: boolean;
+  guest: GuestKind;
+} {
   const opts: MachineOptions = {};
   let seconds: number | undefined;
   let json = false;
+  let guest: GuestKind = 'ts';
   let labFile: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -38,7 +50,12 @@ export function parseSimulateArgs(args: string[]): { opts: MachineOptions; secon
     if (a === '--json') json = true;
     else if (a === '--lab') labFile = value();
     else if (a === '--qemu') opts.qemu = value();
-    else if (a === '--seconds') {
+    else if (a === '--guest') {
+      const v = value();
+      if (v !== 'ts' && v !== 'linux')
+        throw new UsageError(`simulate: --guest expects ts or linux, got '${v}'`);
+      guest = v;
+    } else if (a === '--seconds') {
       const v = value();
       seconds = /^\d+(\.\d+)?$/.test(v) ? Number(v) : Number.NaN;
       if (!(seconds > 0))
@@ -55,7 +72,7 @@ export function parseSimulateArgs(args: string[]): { opts: MachineOptions; secon
   if (labFile !== undefined && opts.qemu !== undefined)
     throw new UsageError('simulate: give --lab or --qemu, not both');
   if (labFile !== undefined) opts.lab = loadDataFile(labFile) as MachineOptions['lab'];
-  return { opts, seconds, json };
+  return { opts, seconds, json, guest };
 }
 
 export function simulate(
@@ -73,7 +90,10 @@ export function simulate(
   const endNs = Math.round(seconds * 1e9);
   const t0 = wallMs();
   while (m.nowNs < endNs) m.run(Math.min(CHUNK_NS, endNs - m.nowNs));
-  const wallS = (wallMs() - t0) / 1000;
+  return result(m, (wallMs() - t0) / 1000);
+}
+
+function result(m: Machine, wallS: number): SimulateResult {
   return {
     virtual_s: m.nowNs / 1e9,
     wall_s: Number(wallS.toFixed(3)),
@@ -157,12 +177,51 @@ export function simulateTable(r: SimulateResult): string[] {
   return lines;
 }
 
-export function simulateCommand(args: string[], out: (line: string) => void, wallMs: () => number): number {
-  const { opts, seconds, json } = parseSimulateArgs(args);
+/**
+ * simulate with the Linux guest: S seconds of v86's clock after the guest reached its shell.
+ * virtual_s is the machine's time at the end (it includes the start-up); wall_s the S seconds.
+ */
+export async function simulateLinux(
+  opts: MachineOptions,
+  seconds: number,
+  wallMs: () => number,
+  labName: string,
+): Promise<SimulateResult> {
+  const { startLinuxMachine, runLinuxFor } = await import('./linux-guest-cli');
+  try {
+    createLinuxMachine(opts);
+  } catch (e) {
+    throw new UsageError(`${labName}: ${(e as Error).message}`);
+  }
+  let lm: Awaited<ReturnType<typeof startLinuxMachine>>;
+  try {
+    lm = await startLinuxMachine(opts);
+  } catch (e) {
+    if (e instanceof GuestImageMissing) throw new UsageError(e.message);
+    throw e;
+  }
+  try {
+    const t0 = wallMs();
+    await runLinuxFor(lm, Math.round(seconds * 1e9));
+    return result(lm.machine, (wallMs() - t0) / 1000);
+  } finally {
+    await lm.guest.destroy();
+  }
+}
+
+export async function simulateCommand(
+  args: string[],
+  out: (line: string) => void,
+  wallMs: () => number,
+): Promise<number> {
+  const { opts, seconds, json, guest } = parseSimulateArgs(args);
   const labIndex = args.indexOf('--lab');
   const labName = labIndex >= 0 ? args[labIndex + 1] : opts.qemu !== undefined ? '--qemu' : 'default lab';
-  const result = simulate(opts, seconds, wallMs, labName);
-  if (json) out(JSON.stringify(result));
-  else for (const line of simulateTable(result)) out(line);
+  const r =
+    guest === 'linux'
+      ? await simulateLinux(opts, seconds, wallMs, labName)
+      : simulate(opts, seconds, wallMs, labName);
+  if (json) out(JSON.stringify(r));
+  else for (const line of simulateTable(r)) out(line);
   return 0;
 }
