@@ -86,6 +86,22 @@ describe.skipIf(SKIP)('Linux guest in v86 on the lab device models', () => {
   );
 
   it(
+    'hands an injected framing error to the Linux driver (the bus trace shows it read and cleared)',
+    async () => {
+      const seq0 = lab.trace.since(0).at(-1)?.seq ?? 0;
+      lab.rack.inject(6, 'framing');
+      // Raw mode (no inpck): n_tty passes the character on, so the echo returns it unchanged.
+      await exchange(guest, lab, 6, 'AB', 'AB');
+      // Port 6 is SCC channel G: Linux's ISR saw FE in SRG and reset the error status (CR command 4).
+      const texts = lab.trace.since(seq0).map((r) => r.text);
+      const fe = texts.findIndex((t) => /\bSRG\b.*\bFE\b/.test(t));
+      expect(fe).toBeGreaterThanOrEqual(0);
+      expect(texts.slice(fe).some((t) => /\bCRG\b.*CMD=4/.test(t))).toBe(true);
+    },
+    STEP_MS,
+  );
+
+  it(
     'answers on the ipoctal shell of port 0',
     async () => {
       await exchange(guest, lab, 0, 'echo port0-$((40+2))\r', 'port0-42');
