@@ -1,5 +1,7 @@
 // The UI's end of the worker protocol: starts the lab worker, routes each batch's items into the
 // store, and turns commands into messages. Panels call these functions; they never post directly.
+
+import { isLinuxItem } from '../worker/linux-protocol';
 import type {
   FromWorker,
   ItemOf,
@@ -13,6 +15,7 @@ import type {
 } from '../worker/protocol';
 import { isRackItem } from '../worker/serial-protocol';
 import { isTdcItem } from '../worker/tdc-protocol';
+import { routeLinuxItem } from './linux/linux-client';
 import { routeTdcItem } from './panels/tdc-client';
 import { useLab } from './store';
 import { routeRackItem } from './terminal/rack-client';
@@ -91,12 +94,19 @@ function receive(batch: FromWorker): void {
     else if (isRackItem(item))
       routeRackItem(item); // streams: not replies, no tick flush
     else if (isTdcItem(item)) routeTdcItem(item);
+    else if (isLinuxItem(item)) routeLinuxItem(item);
     else replies = true;
   }
   if (replies) {
     applyPendingTick();
     for (const item of batch.items)
-      if (item.kind !== 'tick' && item.kind !== 'series' && !isRackItem(item) && !isTdcItem(item))
+      if (
+        item.kind !== 'tick' &&
+        item.kind !== 'series' &&
+        !isRackItem(item) &&
+        !isTdcItem(item) &&
+        !isLinuxItem(item)
+      )
         route(item);
   }
   if (pendingTick && !frameRequested) {

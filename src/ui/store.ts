@@ -2,6 +2,7 @@
 // series per throttle group, and lab-level status. Only this module creates zustand state.
 import { create } from 'zustand';
 import type { SeriesItem, Speed, TickItem } from '../worker/protocol';
+import { emptyLinux, type LinuxState } from './linux/linux-state';
 import { emptyTdc, type TdcState } from './panels/tdc-state';
 import type { BlockInfo, BlockStatsInfo, ThrottleGroupInfo } from './qmp-shapes';
 import { asArray } from './qmp-shapes';
@@ -22,6 +23,8 @@ export interface LabState {
   nowNs: number;
   speed: Speed;
   paused: boolean;
+  /** 'realtime': the clock follows the Linux guest's v86 (speed and step do not apply). */
+  clock: 'virtual' | 'realtime';
   achievedSpeed: number;
   groups: ThrottleGroupInfo[];
   blocks: BlockInfo[];
@@ -35,6 +38,8 @@ export interface LabState {
   rack: RackState;
   /** The TDC panel's views (panels/tdc-state.ts). */
   tdc: TdcState;
+  /** The guest selector and the Linux guest's start-up (linux/linux-state.ts). */
+  linux: LinuxState;
 
   applyTick(t: TickItem): void;
   /** Appends sampled points to the chart rings (no re-render; the next tick redraws). */
@@ -45,6 +50,7 @@ export interface LabState {
   setWorkerError(message: string): void;
   setRack(patch: Partial<RackState> | ((rack: RackState) => Partial<RackState>)): void;
   setTdc(patch: Partial<TdcState>): void;
+  setLinux(patch: Partial<LinuxState> | ((linux: LinuxState) => LinuxState)): void;
 }
 
 /**
@@ -82,6 +88,7 @@ export const useLab = create<LabState>()((set, get) => ({
   nowNs: 0,
   speed: 1,
   paused: false,
+  clock: 'virtual',
   achievedSpeed: 0,
   groups: [],
   blocks: [],
@@ -90,6 +97,7 @@ export const useLab = create<LabState>()((set, get) => ({
   seriesVersion: 0,
   rack: emptyRack(),
   tdc: emptyTdc(),
+  linux: emptyLinux(),
 
   applyTick(t) {
     const groups = asArray<ThrottleGroupInfo>(t.queries['x-query-throttle-groups']);
@@ -104,6 +112,7 @@ export const useLab = create<LabState>()((set, get) => ({
       nowNs: t.nowNs,
       speed: t.speed,
       paused: t.paused,
+      clock: t.clock ?? 'virtual',
       achievedSpeed: t.achievedSpeed,
       groups: keepEqual(s.groups, groups),
       blocks:
@@ -159,5 +168,9 @@ export const useLab = create<LabState>()((set, get) => ({
 
   setTdc(patch) {
     set((s) => ({ tdc: { ...s.tdc, ...patch } }));
+  },
+
+  setLinux(patch) {
+    set((s) => ({ linux: typeof patch === 'function' ? patch(s.linux) : { ...s.linux, ...patch } }));
   },
 }));

@@ -19,6 +19,16 @@ import {
   type WorkerItem,
 } from './protocol';
 
+/**
+ * Who moves the machine's clock instead of the pacing loop: in Linux-guest mode, v86 (the lab's
+ * scheduler follows v86's real-time clock; linux-guest.md "Threading and time"). Speed and step
+ * are then ignored; pause and resume stop and start it.
+ */
+export interface ExternalClock {
+  pause(): void;
+  resume(): void;
+}
+
 /** What the host needs of a Machine (the real one is src/emu/machine.ts). */
 export interface HostedMachine {
   readonly nowNs: number;
@@ -50,6 +60,8 @@ const MAX_CHUNK_NS = 1_000_000_000;
 const TARGET_CHUNK_MS = 1;
 /** Wait between pumps when running at a paced speed and on schedule. */
 const PACED_IDLE_MS = 4;
+/** Wait between pumps when the clock is external (v86 needs the thread more than the ticks do). */
+const FOLLOW_IDLE_MS = 10;
 /** Wait between pumps when paused and nothing is pending. */
 const PAUSED_IDLE_MS = 100;
 /** Window over which the achieved speed is measured. */
@@ -57,6 +69,7 @@ const ACHIEVED_WINDOW_MS = 1000;
 
 export class LabHost {
   private machine: HostedMachine | undefined;
+  private external: ExternalClock | null = null;
   private generation = 0;
   private speed: Speed = 1;
   private paused = false;
@@ -122,18 +135,21 @@ export class LabHost {
         break;
       case 'setSpeed':
         // The UI validates; a bad value from elsewhere leaves the pacing as it was.
-        if (!isValidSpeed(msg.speed)) break;
+        if (!isValidSpeed(msg.speed) || this.external) break;
         this.speed = msg.speed;
         this.rebase();
         break;
       case 'pause':
+        if (!this.paused) this.external?.pause();
         this.paused = true;
         break;
       case 'resume':
+        if (this.paused) this.external?.resume();
         this.paused = false;
         this.rebase();
         break;
       case 'step':
+        if (this.external) break; // real time cannot be stepped
         this.paused = true;
         try {
           if (this.machine && msg.ns > 0) this.runSampled(this.machine, Math.floor(msg.ns));
@@ -170,7 +186,8 @@ export class LabHost {
    */
   pump(): number {
     let behind = false;
-    if (!this.paused && this.machine) {
+    if (this.external && this.machine) this.sampleFollowed(this.machine);
+    else if (!this.paused && this.machine) {
       try {
         behind = this.advance(this.machine);
       } catch (e) {
@@ -180,8 +197,8 @@ export class LabHost {
     const nowMs = this.opts.wallMs();
     if (this.dirty || nowMs - this.lastTickMs >= this.tickIntervalMs) this.tick(nowMs);
     const flushWaitMs = this.flushIfDue(nowMs);
-    if (!this.paused && (this.speed === 'max' || behind)) return 0;
-    const idle = this.paused ? PAUSED_IDLE_MS : PACED_IDLE_MS;
+    if (!this.paused && !this.external && (this.speed === 'max' || behind)) return 0;
+    const idle = this.paused ? PAUSED_IDLE_MS : this.external ? FOLLOW_IDLE_MS : PACED_IDLE_MS;
     return Math.min(idle, flushWaitMs);
   }
 
@@ -204,6 +221,17 @@ export class LabHost {
       this.emit({ kind: 'labError', message: e instanceof Error ? e.message : String(e) });
       return;
     }
+    this.adopt(next, null);
+  }
+
+  /**
+   * Hosts a machine built elsewhere (the Linux guest's), announced as a new lab. With `external`
+   * its clock is moved by someone else (v86) and this host only samples, ticks and flushes; with
+   * null it is paced again (the deterministic mode).
+   */
+  adopt(next: HostedMachine, external: ExternalClock | null): void {
+    this.external = external;
+    if (external) this.paused = false;
     this.machine = next;
     this.generation++;
     this.speedSamples.length = 0;
@@ -227,6 +255,16 @@ export class LabHost {
   private rebase(): void {
     this.wallStartMs = this.opts.wallMs();
     this.virtualStartNs = this.nowNs;
+  }
+
+  /**
+   * The clock is external: one sample once it has passed a grid point (taken at the present, as
+   * the external clock may have jumped several points), the next one on the point after it.
+   */
+  private sampleFollowed(m: HostedMachine): void {
+    if (m.nowNs < this.nextSampleNs) return;
+    this.sample(m);
+    this.nextSampleNs = m.nowNs - (m.nowNs % this.seriesPeriodNs) + this.seriesPeriodNs;
   }
 
   /** Runs the machine for one slice; returns true when it is still behind its paced target. */
@@ -325,6 +363,7 @@ export class LabHost {
       nowNs: this.nowNs,
       speed: this.speed,
       paused: this.paused,
+      clock: this.external ? 'realtime' : 'virtual',
       achievedSpeed: this.achievedSpeed(nowMs),
       queries,
     });

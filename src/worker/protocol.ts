@@ -6,6 +6,7 @@
 // To add a stream (serial bytes, trace records, TDC timestamps): add an item kind here, push it
 // with `LabHost.emit()` in the worker, and handle it in the UI's batch router.
 import type { QmpCommand, QmpResponse } from '../emu/control/qmp-types';
+import type { LinuxItem, LinuxToWorker } from './linux-protocol';
 import type { RackItem, RackToWorker } from './serial-protocol';
 import type { TdcItem, TdcToWorker } from './tdc-protocol';
 
@@ -54,13 +55,20 @@ export type ToWorker =
   /** The IndustryPack rack's views (serial-protocol.ts). */
   | RackToWorker
   /** The TDC panel's stream and exports (tdc-protocol.ts). */
-  | TdcToWorker;
+  | TdcToWorker
+  /** The guest selector and the Linux console (linux-protocol.ts). */
+  | LinuxToWorker;
 
 export interface TickItem {
   kind: 'tick';
   nowNs: number;
   speed: Speed;
   paused: boolean;
+  /**
+   * 'virtual': paced by the worker at `speed` (deterministic); 'realtime': the machine's clock
+   * follows the Linux guest's v86 (speed and step do not apply).
+   */
+  clock?: 'virtual' | 'realtime';
   /** Virtual seconds per wall second achieved over the last wall second (0 when paused). */
   achievedSpeed: number;
   /** Result (`return` value) of each watched query; a failed query is left out. */
@@ -90,7 +98,8 @@ export type WorkerItem =
   | { kind: 'snapshot'; id: number; snapshot: unknown }
   | { kind: 'restored'; id: number; error?: string }
   | RackItem
-  | TdcItem;
+  | TdcItem
+  | LinuxItem;
 
 export interface FromWorker {
   kind: 'batch';

@@ -20,6 +20,8 @@ export function LabHeader() {
   const paused = useLab((s) => s.paused);
   const achieved = useLab((s) => s.achievedSpeed);
   const connected = useLab((s) => s.connected);
+  // The Linux guest: the clock follows v86's wall-clock time, so speed and step do not apply.
+  const realtime = useLab((s) => s.clock === 'realtime');
   const [stepNs, setStepNs] = useState(STEP_CHOICES_NS[1]);
 
   return (
@@ -39,15 +41,21 @@ export function LabHeader() {
               : `×${achieved.toFixed(achieved < 10 ? 2 : 0)} achieved`
             : 'starting…'}
         </span>
+        {realtime && (
+          <span className="realtime" id="realtime-note">
+            real time: the Linux guest's clock (not deterministic; speed and step are off)
+          </span>
+        )}
       </div>
-      <fieldset className="speed-control">
+      <fieldset className="speed-control" aria-describedby={realtime ? 'realtime-note' : undefined}>
         <legend className="visually-hidden">Speed</legend>
         {SPEEDS.map((s) => (
           <button
             key={String(s)}
             type="button"
             aria-label={`speed ${speedLabel(s)}`}
-            aria-pressed={!paused && speed === s}
+            aria-pressed={!paused && !realtime && speed === s}
+            disabled={realtime}
             onClick={() => {
               setSpeed(s);
               if (paused) resume();
@@ -56,11 +64,16 @@ export function LabHeader() {
             {speedLabel(s)}
           </button>
         ))}
-        <CustomSpeed current={speed} paused={paused} />
+        {!realtime && <CustomSpeed current={speed} paused={paused} />}
         <button type="button" aria-pressed={paused} onClick={() => (paused ? resume() : pause())}>
           {paused ? 'Resume' : 'Pause'}
         </button>
-        <button type="button" aria-label={`step ${stepLabel(stepNs)}`} onClick={() => step(stepNs)}>
+        <button
+          type="button"
+          aria-label={`step ${stepLabel(stepNs)}`}
+          disabled={realtime}
+          onClick={() => step(stepNs)}
+        >
           Step
         </button>
         <label className="step-size">

@@ -11,11 +11,15 @@ export function SerialPanel() {
   const hasRack = useLab((s) => s.rack.topology.some((n) => n.id === 'pci'));
   const [maximized, setMaximized] = useState<number | null>(null);
   const [screenReader, setScreenReader] = useState(false);
+  const linux = useLab((s) => s.linux.guest === 'linux');
   return (
     <section className="panel serial-panel" aria-labelledby="serial-title">
       <div className="panel-head">
         <h2 id="serial-title">Serial terminals</h2>
-        <span className="muted small">IP-Octal 232 in TPCI200 slot A · shell on port 0, echo on 1–7</span>
+        <span className="muted small">
+          IP-Octal 232 in TPCI200 slot A ·{' '}
+          {linux ? 'Linux ipoctal driver: sh on port 0, cat echo on 1–7' : 'shell on port 0, echo on 1–7'}
+        </span>
         <label className="serial-check push-right">
           <input type="checkbox" checked={screenReader} onChange={(e) => setScreenReader(e.target.checked)} />
           screen reader mode

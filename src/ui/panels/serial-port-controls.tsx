@@ -3,6 +3,7 @@
 // Every control is one x-serial-* QMP command; the status shown is what the machine reports back.
 import { type ReactNode, useState } from 'react';
 import type { SerialPortStatus } from '../../worker/serial-protocol';
+import { useLab } from '../store';
 import {
   INJECT_KINDS,
   PROGRAMS,
@@ -33,6 +34,8 @@ function useChosen<T>(reported: T): [T, (v: T) => void] {
 
 export function PortControls({ status, run }: { status: SerialPortStatus; run: Run }) {
   const port = status.port;
+  // The Linux guest's /init runs its own programs (a shell on port 0, cat echo loops on 1–7).
+  const linux = useLab((s) => s.linux.guest === 'linux');
   const [program, setProgram] = useChosen(status.program);
   const [peer, setPeer] = useChosen(status.peer === null ? '' : String(status.peer));
   const [unpaced, setUnpaced] = useChosen(status.unpaced);
@@ -43,12 +46,15 @@ export function PortControls({ status, run }: { status: SerialPortStatus; run: R
           program{' '}
           <select
             aria-label={`port ${port} program`}
-            value={program}
+            disabled={linux}
+            title={linux ? 'Linux runs its own programs: sh on port 0, cat on 1–7 (guest/init)' : undefined}
+            value={linux ? 'linux' : program}
             onChange={(e) => {
               setProgram(e.target.value);
               run(serialProgram(port, e.target.value));
             }}
           >
+            {linux && <option value="linux">Linux init</option>}
             {PROGRAMS.map((p) => (
               <option key={p} value={p}>
                 {p}

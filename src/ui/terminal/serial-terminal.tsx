@@ -5,8 +5,9 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { attachSink, serialLogs, typeInto } from './serial-hub';
+import type { SerialLog } from './serial-log';
 
 const LIVE_LINES = 4;
 const LIVE_EVERY_MS = 1000;
@@ -18,10 +19,41 @@ const THEME = {
   selectionBackground: '#334155',
 };
 
-export function SerialTerminal({ port, screenReader }: { port: number; screenReader: boolean }) {
+/** Another byte source than a serial port (the Linux guest's ttyS0 console). */
+export interface TerminalIo {
+  /** The terminal region's accessible name ("port N terminal" for ports). */
+  label: string;
+  /** The live log region's name. */
+  logLabel: string;
+  log: SerialLog;
+  /** Shows bytes with `sink` from now on; returns the detach function. */
+  attach(sink: (data: Uint8Array) => void): () => void;
+  type(data: string): void;
+}
+
+function portIo(port: number): TerminalIo {
+  return {
+    label: `port ${port} terminal`,
+    logLabel: `port ${port} output`,
+    log: serialLogs[port],
+    attach: (sink) => attachSink(port, sink),
+    type: (data) => typeInto(port, data),
+  };
+}
+
+export function SerialTerminal({
+  port,
+  screenReader,
+  io,
+}: {
+  port: number;
+  screenReader: boolean;
+  io?: TerminalIo;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
-  const live = useLiveLines(port);
+  const source = useMemo(() => io ?? portIo(port), [port, io]);
+  const live = useLiveLines(source.log);
 
   useEffect(() => {
     const el = box.current;
@@ -42,8 +74,8 @@ export function SerialTerminal({ port, screenReader }: { port: number; screenRea
       if (el.clientWidth > 0 && el.clientHeight > 0) fit.fit();
     };
     refit();
-    const detach = attachSink(port, (data) => t.write(data));
-    const input = t.onData((data) => typeInto(port, data));
+    const detach = source.attach((data) => t.write(data));
+    const input = t.onData((data) => source.type(data));
     const observer = new ResizeObserver(refit);
     observer.observe(el);
     return () => {
@@ -53,16 +85,16 @@ export function SerialTerminal({ port, screenReader }: { port: number; screenRea
       t.dispose();
       term.current = null;
     };
-  }, [port]);
+  }, [source]);
 
   useEffect(() => {
     if (term.current) term.current.options.screenReaderMode = screenReader;
   }, [screenReader]);
 
   return (
-    <section className="serial-terminal" aria-label={`port ${port} terminal`}>
+    <section className="serial-terminal" aria-label={source.label}>
       <div className="serial-xterm" ref={box} />
-      <div className="visually-hidden" role="log" aria-live="polite" aria-label={`port ${port} output`}>
+      <div className="visually-hidden" role="log" aria-live="polite" aria-label={source.logLabel}>
         {live.map((line, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
           <div key={i}>{line}</div>
@@ -72,18 +104,17 @@ export function SerialTerminal({ port, screenReader }: { port: number; screenRea
   );
 }
 
-/** The port's last few output lines, refreshed at most once a second. */
-function useLiveLines(port: number): string[] {
+/** The log's last few output lines, refreshed at most once a second. */
+function useLiveLines(log: SerialLog): string[] {
   const [lines, setLines] = useState<string[]>([]);
   useEffect(() => {
     let seen = -1;
     const id = setInterval(() => {
-      const log = serialLogs[port];
       if (log.version === seen) return;
       seen = log.version;
       setLines(log.tail(LIVE_LINES));
     }, LIVE_EVERY_MS);
     return () => clearInterval(id);
-  }, [port]);
+  }, [log]);
   return lines;
 }
