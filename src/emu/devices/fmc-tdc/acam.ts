@@ -25,20 +25,20 @@ import {
 } from '../../hw/spec-tdc-regs';
 import type { BoardTime } from './time-base';
 
-const PS_PER_S = 1_000_000_000_000;
+export const PS_PER_S = 1_000_000_000_000;
 // Local copies of the datasheet constants used for every edge (module bindings of transpiled
 // imports can be property getters; the per-edge path reads plain constants).
-const BIN_PS = ACAM_BIN_PS;
-const FRAC_NUM = ACAM_BINS_TO_FRAC_NUM;
+export const BIN_PS = ACAM_BIN_PS;
+export const FRAC_NUM = ACAM_BINS_TO_FRAC_NUM;
 const FRAC_DEN = ACAM_BINS_TO_FRAC_DEN;
 const COARSE_PS = TDC_COARSE_PS;
 const FRAC_PER_COARSE = TDC_FRAC_PER_COARSE;
 const COARSE_PER_SECOND = TDC_COARSE_PER_SECOND;
 /** ACAM start retrigger period: 64 × 8 ns (§2.4). */
-const RETRIGGER_PS = 512_000;
-const COARSE_PER_START = RETRIGGER_PS / COARSE_PS;
+export const RETRIGGER_PS = 512_000;
+export const COARSE_PER_START = RETRIGGER_PS / COARSE_PS;
 /** The gateware divides by 2048 = 2^11. */
-const FRAC_SHIFT = Math.log2(FRAC_DEN);
+export const FRAC_SHIFT = Math.log2(FRAC_DEN);
 if (!Number.isInteger(FRAC_SHIFT) || !Number.isInteger(COARSE_PER_START)) {
   throw new Error('acam: the bin conversion needs a power-of-two divisor');
 }
@@ -251,8 +251,28 @@ export class AcamGpx {
     if (o.outlierProbability > 0) this.outlierPs(o.outlierProbability);
   }
 
+  /**
+   * The jitter of a 16-bit cell in whole ps as quantiseInto() adds it (built on first use), or null
+   * without jitter. For the TDC's train loop (train-loop.ts), which inlines quantiseInto().
+   */
+  jitterCells(): Int16Array | Float64Array | null {
+    const jitterPs = this.options.jitterPs;
+    if (!(jitterPs > 0)) return null;
+    if (jitterPs !== this.jitterTablePs) this.buildJitterTable(jitterPs);
+    return this.jitterTable;
+  }
+
+  /** Edges left before the next outlier (−1 = not drawn): the train loop keeps it between draws. */
+  get outlierCountdown(): number {
+    return this.s.outlierCountdown;
+  }
+
+  set outlierCountdown(n: number) {
+    this.s.outlierCountdown = n;
+  }
+
   /** The ±4 ns outlier of this edge, or 0: a countdown drawn from a geometric distribution. */
-  private outlierPs(probability: number): number {
+  outlierPs(probability: number): number {
     const s = this.s;
     if (s.outlierCountdown < 0) s.outlierCountdown = Math.floor(this.rng.exponential(1 / probability));
     if (s.outlierCountdown-- !== 0) return 0;

@@ -81,6 +81,8 @@ export class TdcDmaBuffer {
   private readonly burstAddr = new Uint32Array(MAX_BURST);
   private readonly burstWords = new Uint32Array(4 * MAX_BURST);
   private burstLen = 0;
+  /** Some record of the open burst does not follow the one before it in DDR. */
+  private burstScattered = false;
   /** Run before state is looked at or changed from outside (the TDC time-tags the edges due). */
   beforeAccess: () => void = () => {};
   /** Run after an outside change (the TDC re-plans its wake). */
@@ -136,6 +138,7 @@ export class TdcDmaBuffer {
     const { counters, switchStall, capacityLimit } = this.s;
     this.s = { ...TdcDmaBuffer.initialState(), counters, switchStall, capacityLimit };
     this.burstLen = 0;
+    this.burstScattered = false;
     this.irq(false);
   }
 
@@ -208,12 +211,17 @@ export class TdcDmaBuffer {
 
   /** accept() of the record in words[0..3] (copied), converted at nowNs (≤ the clock). */
   acceptWords(words: Uint32Array, nowNs: number): void {
+    this.acceptRecord(words[0], words[1], words[2], words[3], nowNs);
+  }
+
+  /** accept() of the record w0..w3, converted at nowNs (≤ the clock): the per-timestamp path. */
+  acceptRecord(w0: number, w1: number, w2: number, w3: number, nowNs: number): void {
     if (!(this.s.csr & TDC_DMABUF_CSR_ENABLE)) {
       if (this.s.waiting) this.s.counters.replacedWhileDisabled++;
-      this.s.waiting = [words[0], words[1], words[2], words[3]];
+      this.s.waiting = [w0, w1, w2, w3];
       return;
     }
-    this.store(words, nowNs);
+    this.store(w0, w1, w2, w3, nowNs);
   }
 
   /** The channel's acquisition enable went off: the open burst goes to DDR. */
@@ -221,7 +229,7 @@ export class TdcDmaBuffer {
     this.flushBurst();
   }
 
-  private store(words: Uint32Array, nowNs: number): void {
+  private store(w0: number, w1: number, w2: number, w3: number, nowNs: number): void {
     const s = this.s;
     if (s.curSize & TDC_DMABUF_SIZE_VALID && s.count >= this.capacity) {
       s.counters.autoSwitches++;
@@ -235,12 +243,15 @@ export class TdcDmaBuffer {
       return;
     }
     const i = this.burstLen++;
-    this.burstAddr[i] = (s.curBase + TDC_RECORD_BYTES * s.count) >>> 0;
+    const addr = (s.curBase + TDC_RECORD_BYTES * s.count) >>> 0;
+    if (i > 0 && addr !== (this.burstAddr[i - 1] + TDC_RECORD_BYTES) >>> 0) this.burstScattered = true;
+    this.burstAddr[i] = addr;
     const w = this.burstWords;
-    w[4 * i] = words[0];
-    w[4 * i + 1] = words[1];
-    w[4 * i + 2] = words[2];
-    w[4 * i + 3] = words[3];
+    const b = 4 * i;
+    w[b] = w0;
+    w[b + 1] = w1;
+    w[b + 2] = w2;
+    w[b + 3] = w3;
     s.count++;
     s.counters.stored++;
     if (this.burstLen >= this.burstSize) this.flushBurst();
@@ -251,9 +262,17 @@ export class TdcDmaBuffer {
     }
   }
 
+  /** The open burst to DDR: one run of consecutive records unless CUR_BASE moved under it. */
   private flushBurst(): void {
-    for (let i = 0; i < this.burstLen; i++) this.ddr.writeRecord(this.burstAddr[i], this.burstWords, 4 * i);
+    const n = this.burstLen;
+    if (n === 0) return;
     this.burstLen = 0;
+    if (!this.burstScattered) {
+      this.ddr.writeRecords(this.burstAddr[0], this.burstWords, n);
+      return;
+    }
+    this.burstScattered = false;
+    for (let i = 0; i < n; i++) this.ddr.writeRecord(this.burstAddr[i], this.burstWords, 4 * i);
   }
 
   private armIrq(): void {
@@ -329,7 +348,7 @@ export class TdcDmaBuffer {
         if (!wasEnabled && this.enabled && s.waiting) {
           const w = s.waiting;
           s.waiting = null;
-          this.store(Uint32Array.from(w), this.sched.nowNs);
+          this.store(w[0], w[1], w[2], w[3], this.sched.nowNs);
         }
         if (oldTimeout !== this.irqTimeoutMs) this.armIrq();
         break;
@@ -367,9 +386,13 @@ export class TdcDmaBuffer {
     );
     const { v: _v, ...rest } = cloneState(snap);
     this.burstLen = 0;
+    this.burstScattered = false;
     for (const r of rest.burst) {
       const i = this.burstLen++;
       this.burstAddr[i] = r.addr;
+      if (i > 0 && this.burstAddr[i] !== (this.burstAddr[i - 1] + TDC_RECORD_BYTES) >>> 0) {
+        this.burstScattered = true;
+      }
       for (let k = 0; k < 4; k++) this.burstWords[4 * i + k] = r.words[k] >>> 0;
     }
     rest.burst = [];

@@ -70,6 +70,7 @@ import { type DmaBufferCounters, type DmaBufferSnapshot, TdcDmaBuffer } from './
 import { type OnewireSnapshot, TdcOnewire } from './onewire';
 import { type ChannelCounters, type ChannelSnapshot, type FilterOptions, TdcChannel } from './tdc-channel';
 import { type BoardTime, TdcTimeBase, type TimeBaseSnapshot } from './time-base';
+import { TrainLoop } from './train-loop';
 
 export const TDC_CORE_MAP = new RegMap(TDC_CORE_REGS);
 const C = TDC_CORE_REGS;
@@ -144,6 +145,17 @@ export interface FmcTdcSnapshot {
 const EV_FAKE_TS = 1;
 const EV_WAKE = 2;
 
+/** A train's state, always built with the same shape (one hidden class for the sync loop). */
+function trainState(
+  startPs: number,
+  periodPs: number,
+  widthPs: number,
+  count: number,
+  next: number,
+): TrainState {
+  return { startPs, periodPs, widthPs, count, next };
+}
+
 function trainEdgePs(t: TrainState): number {
   const k = t.next >>> 1;
   return t.startPs + k * t.periodPs + (t.next & 1 ? t.widthPs : 0);
@@ -159,23 +171,11 @@ export class FmcTdc {
   private readonly owner: number;
   private irqLevel = false;
   private syncing = false;
-  /** Scratch board time and timestamp of the edge being time-tagged, and the record being built. */
+  /** Scratch board time and timestamp of a FAKE_TS timestamp. */
   private readonly edgeTime: BoardTime = { seconds: 0, ps: 0 };
   private readonly edgeTs: TdcTimestamp = { seconds: 0, coarse: 0, frac: 0, bins: 0 };
-  private readonly record = new Uint32Array(4);
-  /** During sync(), per channel: time (ps) and index of the next train edge, index past the last
-   * edge, pulse width and the gap from a falling to the next rising edge (ps). */
-  private readonly trainEdge = new Float64Array(TDC_CHANNELS);
-  private readonly trainNext = new Float64Array(TDC_CHANNELS);
-  private readonly trainEnd = new Float64Array(TDC_CHANNELS);
-  private readonly trainWidth = new Float64Array(TDC_CHANNELS);
-  private readonly trainGap = new Float64Array(TDC_CHANNELS);
-  /** 1 = the next train edge is a falling edge. */
-  private readonly trainParity = new Uint8Array(TDC_CHANNELS);
-  /** 1 = the filter holds the rising edge of the train's current pulse (nothing came in between). */
-  private readonly trainRise = new Uint8Array(TDC_CHANNELS);
-  /** 1 = the train's width passes the pulse-width check whatever the jitter (set by sync()). */
-  private readonly widthKnown = new Uint8Array(TDC_CHANNELS);
+  /** The train edges' loop (train-loop.ts), filled by sync(). */
+  private readonly loop = new TrainLoop(TDC_CHANNELS);
 
   constructor(
     private readonly sched: Scheduler,
@@ -199,10 +199,17 @@ export class FmcTdc {
       ...options.filter,
     };
     for (let ch = 0; ch < TDC_CHANNELS; ch++) {
-      this.channels.push(new TdcChannel(ch, filter));
-      this.buffers.push(
-        new TdcDmaBuffer(sched, `${ownerName}.buf${ch}`, ddr, () => this.updateIrq(), options.switchDoneNs),
+      const channel = new TdcChannel(ch, filter);
+      const buffer = new TdcDmaBuffer(
+        sched,
+        `${ownerName}.buf${ch}`,
+        ddr,
+        () => this.updateIrq(),
+        options.switchDoneNs,
       );
+      channel.connect({ acam: this.acam, timeBase: this.timeBase, buffer });
+      this.channels.push(channel);
+      this.buffers.push(buffer);
     }
     this.owner = sched.register(ownerName, (kind) => {
       if (kind === EV_FAKE_TS) {
@@ -220,7 +227,7 @@ export class FmcTdc {
     ddr.beforeAccess = sync;
     this.timeBase.beforeChange = () => {
       this.sync();
-      this.trainRise.fill(0);
+      this.loop.rise.fill(0);
     };
     for (const c of this.channels) c.beforeAccess = sync;
     for (const b of this.buffers) {
@@ -329,8 +336,8 @@ export class FmcTdc {
   inputEdge(ch: number, rising: boolean, subNsPs = 0): void {
     if (ch < 0 || ch >= TDC_CHANNELS) return;
     this.sync();
-    this.trainRise[ch] = 0;
-    this.timeTag(ch, rising, this.sched.nowNs, subNsPs, false);
+    this.loop.rise[ch] = 0;
+    this.timeTag(ch, rising, this.sched.nowNs, subNsPs);
     this.armWake();
   }
 
@@ -354,7 +361,9 @@ export class FmcTdc {
         'fmc-tdc: bad pulse train',
       );
     }
-    this.s.trains[ch] = train ? { ...train, next: 0 } : null;
+    this.s.trains[ch] = train
+      ? trainState(train.startPs, train.periodPs, train.widthPs, train.count, 0)
+      : null;
     this.armWake();
   }
 
@@ -362,92 +371,48 @@ export class FmcTdc {
   sync(): void {
     if (this.syncing) return;
     const trains = this.s.trains;
-    const edgePs = this.trainEdge;
-    const next = this.trainNext;
-    const end = this.trainEnd;
-    const widthPs = this.trainWidth;
-    const gapPs = this.trainGap;
-    const known = this.widthKnown;
-    const parity = this.trainParity;
+    const loop = this.loop;
     let live = 0;
     // Board-time rounding (1 ps per edge) and the clock's rate error on the width widen the margin.
     const errorPs = this.acam.maxErrorPs + 2;
     const rate = Math.abs(this.timeBase.ppm) / 1e6;
     for (let ch = 0; ch < TDC_CHANNELS; ch++) {
       const t = trains[ch];
-      edgePs[ch] = Number.POSITIVE_INFINITY;
+      loop.edgePs[ch] = Number.POSITIVE_INFINITY;
       if (t === null) continue;
       live++;
-      edgePs[ch] = trainEdgePs(t);
-      next[ch] = t.next;
-      parity[ch] = t.next % 2;
-      end[ch] = t.count > 0 ? 2 * t.count : Number.POSITIVE_INFINITY;
-      widthPs[ch] = t.widthPs;
-      gapPs[ch] = t.periodPs - t.widthPs;
-      known[ch] = this.channels[ch].widthSurelyPasses(t.widthPs, errorPs + t.widthPs * rate + 1) ? 1 : 0;
+      loop.edgePs[ch] = trainEdgePs(t);
+      loop.next[ch] = t.next;
+      loop.parity[ch] = t.next % 2;
+      loop.end[ch] = t.count > 0 ? 2 * t.count : Number.POSITIVE_INFINITY;
+      loop.widthPs[ch] = t.widthPs;
+      loop.gapPs[ch] = t.periodPs - t.widthPs;
+      loop.known[ch] = this.channels[ch].widthSurelyPasses(t.widthPs, errorPs + t.widthPs * rate + 1) ? 1 : 0;
     }
     if (live === 0) return;
-    const limitPs = this.sched.nowNs * 1000 + 999;
+    // Edges of a channel that does not take them (mezzanine out, inputs or acquisition off) only
+    // move its train on; nothing in the loop changes what is taken.
+    const s = this.s;
+    const accepting = s.present && (s.inputEnable & TDC_INPUT_ENABLE_GLOBAL) !== 0 && s.acquiring;
+    for (let ch = 0; ch < TDC_CHANNELS; ch++) loop.taken[ch] = accepting && this.channelEnabled(ch) ? 1 : 0;
     this.syncing = true;
-    for (;;) {
-      let best = 0;
-      let bestPs = edgePs[0];
-      for (let ch = 1; ch < TDC_CHANNELS; ch++) {
-        if (edgePs[ch] < bestPs) {
-          best = ch;
-          bestPs = edgePs[ch];
-        }
-      }
-      if (!(bestPs <= limitPs)) break;
-      const e = next[best] + 1;
-      next[best] = e;
-      const falling = parity[best] === 1;
-      parity[best] ^= 1;
-      edgePs[best] =
-        e >= end[best] ? Number.POSITIVE_INFINITY : bestPs + (falling ? gapPs[best] : widthPs[best]);
-      const ns = Math.floor(bestPs / 1000);
-      const subPs = bestPs - ns * 1000;
-      if (falling) {
-        this.timeTag(best, false, ns, subPs, this.trainRise[best] === 1 && known[best] === 1);
-        this.trainRise[best] = 0;
-      } else this.trainRise[best] = this.timeTag(best, true, ns, subPs, false) ? 1 : 0;
-    }
+    loop.run(this.sched.nowNs * 1000 + 999, this.channels, this.buffers, this.acam, this.timeBase, this.rng);
+    this.syncing = false;
     for (let ch = 0; ch < TDC_CHANNELS; ch++) {
       const t = trains[ch];
       if (t === null) continue;
-      t.next = next[ch];
-      if (next[ch] >= end[ch]) trains[ch] = null;
+      t.next = loop.next[ch];
+      if (loop.next[ch] >= loop.end[ch]) trains[ch] = null;
     }
-    this.syncing = false;
     this.armWake();
   }
 
-  /**
-   * An edge on channel ch at virtual nowNs + subNsPs ps: ACAM, time base, filter, numbering, buffer.
-   * widthKnown: a falling edge that passes the width check whatever its timestamp (only the rng
-   * draws of its time-tagging matter). True when the ACAM took the edge.
-   */
-  private timeTag(ch: number, rising: boolean, nowNs: number, subNsPs: number, widthKnown: boolean): boolean {
+  /** An edge on channel ch at virtual nowNs + subNsPs ps (one by one: host door, not a train). */
+  private timeTag(ch: number, rising: boolean, nowNs: number, subNsPs: number): boolean {
     const s = this.s;
     if (!s.present || !(s.inputEnable & TDC_INPUT_ENABLE_GLOBAL) || !s.acquiring) return false;
     if (!(s.inputEnable & (1 << (TDC_INPUT_ENABLE_CH_SHIFT + ch)))) return false;
-    const channel = this.channels[ch];
-    if (!channel.acamAccepts(nowNs, subNsPs)) return false;
-    let emitted: TdcTimestamp | null;
-    if (widthKnown) {
-      this.acam.skip();
-      emitted = channel.filterFall(null);
-    } else {
-      const ts = this.acam.quantiseInto(this.timeBase.atInto(nowNs, subNsPs, this.edgeTime), this.edgeTs);
-      emitted = channel.filter(rising, ts);
-    }
-    if (emitted) this.emit(ch, emitted, nowNs);
-    return true;
-  }
-
-  private emit(ch: number, ts: TdcTimestamp, nowNs: number): void {
-    const w = this.record;
-    if (this.channels[ch].numberInto(ts, w)) this.buffers[ch].acceptWords(w, nowNs);
+    return this.channels[ch].tagEdge(rising, nowNs, subNsPs, false);
   }
 
   /**
@@ -487,7 +452,10 @@ export class FmcTdc {
     if (!(this.s.fakeTs & 0x80000000) || period === 0) return;
     if (this.s.acquiring && ch < TDC_CHANNELS && this.channelEnabled(ch)) {
       const now = this.sched.nowNs;
-      this.emit(ch, this.acam.quantiseInto(this.timeBase.atInto(now, 0, this.edgeTime), this.edgeTs), now);
+      this.channels[ch].emit(
+        this.acam.quantiseInto(this.timeBase.atInto(now, 0, this.edgeTime), this.edgeTs),
+        now,
+      );
     }
     this.s.fakeEvent = this.sched.after(period * 8, this.owner, EV_FAKE_TS);
   }
@@ -753,7 +721,7 @@ export class FmcTdc {
   }
 
   private applyParts(s: FmcTdcSnapshot): void {
-    this.trainRise.fill(0);
+    this.loop.rise.fill(0);
     this.timeBase.restore(s.timeBase);
     this.acam.restore(s.acam);
     this.onewire.restore(s.onewire);

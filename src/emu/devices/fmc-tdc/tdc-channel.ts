@@ -20,13 +20,16 @@ import {
   TDC_TS_CSR_RST_SEQ,
   TDC_TS_REGS,
 } from '../../hw/spec-tdc-regs';
-import type { TdcTimestamp } from './acam';
+import type { AcamGpx, TdcTimestamp } from './acam';
+import type { TdcDmaBuffer } from './dma-buffer';
 import { addOffsetInto, encodeRecordInto, type RecordWords, type TdcOffset } from './record';
+import type { BoardTime, TdcTimeBase } from './time-base';
 
 const R = TDC_TS_REGS;
-const PAIR_RESOLUTION_PS = 5500;
-const HIT_FIFO_DEPTH = 32;
-const HIT_DRAIN_NS = 100;
+/** ACAM limits (§3.1): two edges closer than this are one; hit FIFO depth, drained one hit per 100 ns. */
+export const PAIR_RESOLUTION_PS = 5500;
+export const HIT_FIFO_DEPTH = 32;
+export const HIT_DRAIN_NS = 100;
 
 export interface FilterOptions {
   minTicks: number;
@@ -63,6 +66,13 @@ export interface ChannelSnapshot extends ChannelState {
   v: 1;
 }
 
+/** What an edge goes through after the channel: the ACAM's time-tagging, the time base, the buffer. */
+export interface EdgePath {
+  acam: AcamGpx;
+  timeBase: TdcTimeBase;
+  buffer: TdcDmaBuffer;
+}
+
 export class TdcChannel {
   private s: ChannelState = TdcChannel.initialState();
   /** Run before state is looked at from outside (the TDC time-tags the edges already due). */
@@ -70,11 +80,21 @@ export class TdcChannel {
   /** Scratch for numberInto(): OFFSET1..3 and the offset timestamp. */
   private readonly offset: TdcOffset = { seconds: 0, coarse: 0, frac: 0 };
   private readonly sum: TdcTimestamp = { seconds: 0, coarse: 0, frac: 0, bins: 0 };
+  private readonly words = new Uint32Array(4);
+  /** Scratch board time and timestamp of the edge being time-tagged. */
+  private readonly edgeTime: BoardTime = { seconds: 0, ps: 0 };
+  private readonly edgeTs: TdcTimestamp = { seconds: 0, coarse: 0, frac: 0, bins: 0 };
+  private path: EdgePath | null = null;
 
   constructor(
     readonly index: number,
     private readonly filterOptions: FilterOptions,
   ) {}
+
+  /** Wiring (fmc-tdc.ts): where tagEdge() takes an edge after the channel. */
+  connect(path: EdgePath): void {
+    this.path = path;
+  }
 
   private static initialState(): ChannelState {
     return {
@@ -102,6 +122,15 @@ export class TdcChannel {
   get state(): Readonly<ChannelState> {
     this.beforeAccess();
     return this.s;
+  }
+
+  /** The live state without the beforeAccess hook: for the TDC's own train loop (train-loop.ts). */
+  get edgeState(): ChannelState {
+    return this.s;
+  }
+
+  get filterSettings(): Readonly<FilterOptions> {
+    return this.filterOptions;
   }
 
   get counters(): Readonly<ChannelCounters> {
@@ -205,6 +234,34 @@ export class TdcChannel {
     }
     if (!flagged) s.counters.duplicates++;
     return r;
+  }
+
+  /**
+   * An edge at virtual nowNs + subNsPs ps through an acquiring, enabled channel: ACAM front end,
+   * time-tagging, pulse-width filter, numbering, buffer (tdc.md §2.8). widthKnown: a falling edge
+   * that passes the width check whatever its timestamp, so only the rng draws of its time-tagging
+   * matter. True when the ACAM took the edge.
+   */
+  tagEdge(rising: boolean, nowNs: number, subNsPs: number, widthKnown: boolean): boolean {
+    const path = this.path;
+    if (path === null || !this.acamAccepts(nowNs, subNsPs)) return false;
+    let emitted: TdcTimestamp | null;
+    if (widthKnown) {
+      path.acam.skip();
+      emitted = this.filterFall(null);
+    } else {
+      const ts = path.acam.quantiseInto(path.timeBase.atInto(nowNs, subNsPs, this.edgeTime), this.edgeTs);
+      emitted = rising ? this.filter(true, ts) : this.filterFall(ts);
+    }
+    if (emitted !== null) this.emit(emitted, nowNs);
+    return true;
+  }
+
+  /** A timestamp leaves the filter at nowNs: numbered (unless muted) and handed to the buffer. */
+  emit(ts: TdcTimestamp, nowNs: number): void {
+    const w = this.words;
+    if (this.numberInto(ts, w) && this.path !== null)
+      this.path.buffer.acceptRecord(w[0], w[1], w[2], w[3], nowNs);
   }
 
   /**

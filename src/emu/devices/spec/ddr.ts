@@ -98,24 +98,52 @@ export class SparseDdr {
       for (let i = 0; i < 4; i++) this.write32(a + 4 * i, src[at + i]);
       return;
     }
-    const index = a >>> PAGE_BITS;
-    if (index !== this.lastWordsIndex) {
-      let words = this.wordViews.get(index);
-      if (!words) {
-        const page = this.pageFor(a, (src[at] | src[at + 1] | src[at + 2] | src[at + 3]) !== 0);
-        if (!page) return;
-        words = new Uint32Array(page.buffer, page.byteOffset, PAGE_BYTES >>> 2);
-        this.wordViews.set(index, words);
-      }
-      this.lastWords = words;
-      this.lastWordsIndex = index;
-    }
-    const w = this.lastWords;
+    const w = this.wordsFor(a, (src[at] | src[at + 1] | src[at + 2] | src[at + 3]) !== 0);
+    if (!w) return;
     const i = off >>> 2;
     w[i] = src[at];
     w[i + 1] = src[at + 1];
     w[i + 2] = src[at + 2];
     w[i + 3] = src[at + 3];
+  }
+
+  /**
+   * n consecutive records from addr, src[0 .. 4n − 1]: the same bytes as n writeRecord() calls, one
+   * copy per page (a TDC burst).
+   */
+  writeRecords(addr: number, src: Uint32Array, n: number): void {
+    let i = 0;
+    while (i < n) {
+      const a = ((addr >>> 0) + 16 * i) & this.mask;
+      const off = a & (PAGE_BYTES - 1);
+      const fit = Math.min(n - i, (PAGE_BYTES - off) >>> 4);
+      if (!HOST_LE || (off & 3) !== 0 || fit === 0) {
+        this.writeRecord(a, src, 4 * i);
+        i++;
+        continue;
+      }
+      const from = 4 * i;
+      const to = 4 * (i + fit);
+      const w = this.wordsFor(a, false) ?? (anyNonZero(src, from, to) ? this.wordsFor(a, true) : undefined);
+      if (w) w.set(src.subarray(from, to), off >>> 2);
+      i += fit;
+    }
+  }
+
+  /** The word view of the page holding a (masked) address; the page is allocated when create is true. */
+  private wordsFor(a: number, create: boolean): Uint32Array | undefined {
+    const index = a >>> PAGE_BITS;
+    if (index === this.lastWordsIndex) return this.lastWords;
+    let words = this.wordViews.get(index);
+    if (!words) {
+      const page = this.pageFor(a, create);
+      if (!page) return undefined;
+      words = new Uint32Array(page.buffer, page.byteOffset, PAGE_BYTES >>> 2);
+      this.wordViews.set(index, words);
+    }
+    this.lastWords = words;
+    this.lastWordsIndex = index;
+    return words;
   }
 
   /** The page holding a (masked) address; allocated when create is true. */
@@ -198,6 +226,11 @@ export class SparseDdr {
     this.lastWordsIndex = -1;
     for (const [k, v] of decoded) this.pages.set(k, v);
   }
+}
+
+function anyNonZero(words: Uint32Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (words[i] !== 0) return true;
+  return false;
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
