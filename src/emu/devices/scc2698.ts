@@ -323,6 +323,16 @@ function dequeue(ch: ChannelState): HostChar | number {
   return hc;
 }
 
+/** The FIFO's oldest entry, removed (Array.prototype.shift left-trims the array: far slower). */
+function popFront(fifo: RxEntry[]): RxEntry | undefined {
+  const n = fifo.length;
+  if (n === 0) return undefined;
+  const top = fifo[0];
+  for (let i = 1; i < n; i++) fifo[i - 1] = fifo[i];
+  fifo.pop();
+  return top;
+}
+
 /** A queued plain byte as a host character (the paced line and the slow unpaced cases). */
 function plainChar(byte: number): HostChar {
   return { byte, frame: null, condition: null };
@@ -930,9 +940,10 @@ export class Scc2698 {
 
   private readRhr(c: number): number {
     const ch = this.ch(c);
-    const top = ch.rxFifo.shift();
+    const top = popFront(ch.rxFifo);
     if (!top) return ch.lastRhr; // empty FIFO: previous byte, no state change (QEMU)
-    ch.lastRhr = top.byte;
+    const byte = top.byte;
+    ch.lastRhr = byte;
     if (ch.rxHold) {
       ch.rxFifo.push(ch.rxHold);
       ch.rxHold = null;
@@ -941,7 +952,7 @@ export class Scc2698 {
     // Unpaced: the next host character arrives the instant a FIFO position frees.
     if (ch.unpaced && queued(ch) > 0) this.fillUnpaced(c);
     this.updateBlockIrq(c >> 1);
-    return top.byte;
+    return byte;
   }
 
   /** A complete character (or break frame) reaches the receiver of channel c. */

@@ -333,9 +333,15 @@ export class Tpci200 implements PciFunction {
 
   private noModule(slot: number): boolean {
     if (this.ipack.responds(slot)) return false;
+    this.timedOut(slot);
+    return true;
+  }
+
+  /** A cycle to an empty slot (or one held in reset) times out; reads return 0. */
+  private timedOut(slot: number): number {
     this.timeout |= 1 << slot;
     this.updateIrq();
-    return true;
+    return 0;
   }
 
   /** PCI → IP for a 16-bit-wide local space (LAS1, LAS2) per the byte-lane rule of §1.4. */
@@ -364,6 +370,12 @@ export class Tpci200 implements PciFunction {
 
   // LAS1 offset → slot (bits 9:8) and space (bits 7:6: 0–1 IO at bits 6:0, 2 ID, 3 INT at bits 5:0).
   private las1Read(offset: number, width: AccessWidth): number {
+    if (width === 1 && !(offset & 0x80)) {
+      // The common cycle (every SCC2698 register access): one byte in a slot's IO space.
+      const slot = (offset >> 8) & 3;
+      if (!this.ipack.responds(slot)) return this.timedOut(slot);
+      return this.ipack.ioRead(slot, this.bigEndian[1] ? offset & 0x7f : (offset & 0x7f) ^ 1, 1);
+    }
     if ((width !== 1 && width !== 2) || (width === 2 && offset & 1)) {
       this.badWidth('BAR3', offset, width, 0, '8-bit or aligned 16-bit');
       return 0;
@@ -390,6 +402,13 @@ export class Tpci200 implements PciFunction {
   }
 
   private las1Write(offset: number, value: number, width: AccessWidth): void {
+    if (width === 1 && !(offset & 0x80)) {
+      const slot = (offset >> 8) & 3;
+      if (!this.ipack.responds(slot)) this.timedOut(slot);
+      else
+        this.ipack.ioWrite(slot, this.bigEndian[1] ? offset & 0x7f : (offset & 0x7f) ^ 1, value & 0xffff, 1);
+      return;
+    }
     if ((width !== 1 && width !== 2) || (width === 2 && offset & 1)) {
       this.badWidth('BAR3', offset, width, value, '8-bit or aligned 16-bit');
       return;
