@@ -5,7 +5,17 @@ import { benches as linux } from './linux';
 import { benches as serial } from './serial';
 import { benches as tdc } from './tdc';
 import { benches as throttle } from './throttle';
+import { benches as uiLinux } from './ui-linux';
 import { benches as uiSerial } from './ui-serial';
 import { benches as uiTdc } from './ui-tdc';
 
-export const benches: Bench[] = [...throttle, ...lab, ...serial, ...tdc, ...uiSerial, ...uiTdc, ...linux];
+export const benches: Bench[] = [
+  ...throttle,
+  ...lab,
+  ...serial,
+  ...tdc,
+  ...uiSerial,
+  ...uiTdc,
+  ...linux,
+  ...uiLinux,
+];

@@ -119,3 +119,32 @@ test('the console terminal answers a command typed at the ttyS0 shell', async ({
   await page.keyboard.press('Enter');
   await expect(consoleScreen(page)).toContainText('6.1.');
 });
+
+test('a cold boot streams the kernel log to the console, and the TypeScript guest can be chosen again', async ({
+  page,
+}) => {
+  await page.getByRole('radio', { name: 'cold boot (shows the kernel log)', exact: true }).check();
+  await page.getByRole('radio', { name: LINUX, exact: true }).check();
+  await expect(page.getByRole('progressbar', { name: 'Linux guest start', exact: true })).toBeVisible();
+  // Kernel messages (printk time stamps) while the start is still under way: the log is live.
+  await expect(consoleScreen(page)).toContainText(/\[\s*\d+\.\d{6}\] /);
+  await expect(page.getByRole('progressbar', { name: 'Linux guest start', exact: true })).toBeVisible();
+  await page.getByRole('radio', { name: TS, exact: true }).check();
+  await terminal(page, 0).scrollIntoViewIfNeeded();
+  await expect(screen(page, 0)).toContainText('ipoctal0$');
+});
+
+test('without the image the selector says how to build it, and the TypeScript guest keeps working', async ({
+  page,
+}) => {
+  // As if public/guest were not built: the worker's fetch of the manifest fails.
+  await page
+    .context()
+    .route('**/guest/manifest.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.reload();
+  await expect(page.getByRole('note').filter({ hasText: 'npm run guest:build' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: LINUX, exact: true })).toBeDisabled();
+  await expect(page.getByRole('radio', { name: TS, exact: true })).toBeChecked();
+  await typeIn(page, 5, 'still here');
+  await expect(screen(page, 5)).toContainText('still here');
+});

@@ -3,6 +3,7 @@
 // the external clock passed, and is paced again once a machine is adopted without one.
 import { describe, expect, it } from 'vitest';
 import { type ExternalClock, type HostedMachine, LabHost } from './lab-host';
+import { coarseWake, WAKE_FLOOR_NS } from './linux-host';
 import type { FromWorker, QmpCommand, QmpResponse, SeriesItem, TickItem, WorkerItem } from './protocol';
 
 class Machine implements HostedMachine {
@@ -88,5 +89,21 @@ describe('LabHost with an external clock', () => {
     host.pump();
     expect(paced.runs).toBeGreaterThan(0);
     expect(lastTick().clock).toBe('virtual');
+  });
+});
+
+describe('coarseWake', () => {
+  it('reports the next event no sooner than WAKE_FLOOR_NS ahead, and none when there is none', () => {
+    let now = 5_000;
+    let next = 5_100;
+    const lab = coarseWake({ nowNs: () => now, nextEventNs: () => next, tag: 'lab' });
+    expect(lab.nextEventNs()).toBe(5_000 + WAKE_FLOOR_NS);
+    next = 5_000 + 3 * WAKE_FLOOR_NS;
+    expect(lab.nextEventNs()).toBe(next);
+    next = Number.POSITIVE_INFINITY;
+    expect(lab.nextEventNs()).toBe(Number.POSITIVE_INFINITY);
+    now = 9_000;
+    expect(lab.nowNs()).toBe(9_000);
+    expect(lab.tag).toBe('lab');
   });
 });

@@ -36,6 +36,25 @@ export interface LinuxHostOptions {
   wallMs(): number;
 }
 
+/**
+ * The whole lab has an event due every few microseconds (the disks' workloads), so v86's clock
+ * would poll it without pause (lab-clock.ts polls events due within 1.5 ms) and starve v86 and
+ * this worker's messages. The lab's clock is still advanced at every v86 slice and device
+ * access; between those it is woken at most every WAKE_FLOOR_NS (a serial character at 115200
+ * baud may then reach the guest up to that much later while Linux idles).
+ */
+export const WAKE_FLOOR_NS = 2_000_000;
+
+export function coarseWake<L extends { nowNs(): number; nextEventNs(): number }>(lab: L): L {
+  return {
+    ...lab,
+    nextEventNs: () => {
+      const next = lab.nextEventNs();
+      return Number.isFinite(next) ? Math.max(next, lab.nowNs() + WAKE_FLOOR_NS) : next;
+    },
+  };
+}
+
 export class LinuxHost {
   private guest: LinuxGuest | null = null;
   /** A switch is under way: further selections wait for it. */
@@ -46,6 +65,8 @@ export class LinuxHost {
   private lastConsoleMs = Number.NEGATIVE_INFINITY;
   private lastProgressMs = Number.NEGATIVE_INFINITY;
   private detachConsole: () => void = () => {};
+  /** Rejects the start under way (its waits for files and for the prompt), if any. */
+  private cancelStart: (() => void) | null = null;
 
   constructor(private readonly opts: LinuxHostOptions) {}
 
@@ -60,6 +81,8 @@ export class LinuxHost {
         void this.probe();
         return true;
       case 'selectGuest':
+        // A new choice cancels a start still under way (a cold boot takes seconds).
+        this.cancelStart?.();
         if (msg.guest === 'linux')
           this.queue(() => this.startLinux(msg.from === 'cold' ? 'cold' : 'snapshot'));
         else this.queue(() => this.stopLinux());
@@ -139,6 +162,15 @@ export class LinuxHost {
     if (this.guest) await this.stopLinux();
     const t0 = this.opts.wallMs();
     const guestNow = (): 'ts' | 'linux' => (this.tsLab ? 'linux' : 'ts');
+    let cancelled = false;
+    const cancel = new Promise<never>((_, reject) => {
+      this.cancelStart = () => {
+        cancelled = true;
+        reject(new Error('cancelled'));
+      };
+    });
+    cancel.catch(() => {});
+    const unlessCancelled = <T>(p: Promise<T>): Promise<T> => Promise.race([p, cancel]);
     try {
       this.progress({ guest: 'ts', phase: 'downloading', from, loaded: 0, total: 0 });
       const images = await import('../linux-guest/browser-images');
@@ -148,22 +180,25 @@ export class LinuxHost {
         throw new Error('the image has no snapshot (npm run guest:build makes one): use cold boot');
       const names = [images.BIOS_FILE, ...(from === 'snapshot' ? images.SNAPSHOT_FILES : images.COLD_FILES)];
       const total = names.reduce((t, n) => t + images.manifestBytes(manifest, n), 0);
-      const [files, wasm, core, labHost] = await Promise.all([
-        images.fetchFiles(base, names, total, (loaded, all) => {
-          const now = this.opts.wallMs();
-          if (now - this.lastProgressMs < PROGRESS_EVERY_MS && loaded < all) return;
-          this.lastProgressMs = now;
-          this.progress({ guest: 'ts', phase: 'downloading', from, loaded, total: all });
-        }),
-        images.compileV86Wasm(this.opts.wasmUrl),
-        import('../linux-guest/linux-guest'),
-        import('../linux-guest/lab-host'),
-      ]);
+      const [files, wasm, core, labHost] = await unlessCancelled(
+        Promise.all([
+          images.fetchFiles(base, names, total, (loaded, all) => {
+            const now = this.opts.wallMs();
+            if (now - this.lastProgressMs < PROGRESS_EVERY_MS && loaded < all) return;
+            this.lastProgressMs = now;
+            this.progress({ guest: 'ts', phase: 'downloading', from, loaded, total: all });
+          }),
+          images.compileV86Wasm(this.opts.wasmUrl),
+          import('../linux-guest/linux-guest'),
+          import('../linux-guest/lab-host'),
+        ]),
+      );
       const ts = this.opts.current();
       if (!ts) throw new Error('no lab is loaded');
       this.progress({ guest: 'ts', phase: from === 'snapshot' ? 'restoring' : 'booting', from });
       // The same lab, its serial rack driven by Linux; the rest of it runs on v86's clock.
-      const { machine, lab } = labHost.createLinuxMachine({ lab: ts.lab, seed: ts.seed });
+      const { machine, lab: machineLab } = labHost.createLinuxMachine({ lab: ts.lab, seed: ts.seed });
+      const lab = coarseWake(machineLab);
       this.tsLab = { lab: ts.lab as unknown as Record<string, unknown>, seed: ts.seed };
       this.console = [];
       this.opts.attachViews(machine);
@@ -187,14 +222,17 @@ export class LinuxHost {
       this.pushConsole(Uint8Array.from(guest.consoleText(), (c) => c.charCodeAt(0))); // one char per byte
       this.detachConsole = guest.onConsole((bytes) => this.pushConsole(bytes));
       this.progress({ guest: 'linux', phase: from === 'snapshot' ? 'restoring' : 'booting', from });
-      await guest.waitForPrompt(PROMPT_TIMEOUT_MS[from]);
+      await unlessCancelled(guest.waitForPrompt(PROMPT_TIMEOUT_MS[from]));
       // Restored at the prompt: port 0's shell shows a fresh one (as if Enter had been pressed).
       if (from === 'snapshot') guest.rack.hostWrite(0, '\n');
       this.progress({ guest: 'linux', phase: 'ready', from, startMs: Math.round(this.opts.wallMs() - t0) });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       await this.stopLinux(true);
-      this.progress({ guest: guestNow(), phase: 'failed', from, message });
+      // Cancelled by a new choice: that choice reports what happens next.
+      if (!cancelled) this.progress({ guest: guestNow(), phase: 'failed', from, message });
+    } finally {
+      this.cancelStart = null;
     }
   }
 

@@ -37,7 +37,8 @@ export function LinuxGuestPanel() {
         <span className="muted small">the operating system whose drivers drive the IP-Octal ports</span>
       </div>
       <div className="linux-choices">
-        <fieldset className="linux-guest" disabled={busy}>
+        {/* The TypeScript guest stays selectable while Linux starts: choosing it cancels the start. */}
+        <fieldset className="linux-guest">
           <legend>Guest driving the rack</legend>
           <label>
             <input
@@ -53,7 +54,7 @@ export function LinuxGuestPanel() {
               type="radio"
               name={`${id}-guest`}
               checked={linuxChosen}
-              disabled={!canLinux}
+              disabled={!canLinux || busy}
               aria-describedby={`${id}-image`}
               onChange={() => selectGuest('linux', start)}
             />
