@@ -5,6 +5,7 @@ import { QmpError } from '../src/emu/control/qmp-types';
 import { Rng } from '../src/emu/core/rng';
 import { Scheduler } from '../src/emu/core/scheduler';
 import { stateHash } from '../src/emu/core/snapshot';
+import { TraceRing } from '../src/emu/core/trace';
 import { HOST_OUTPUT_KEEP, SerialRack } from '../src/emu/serial/serial-rack';
 
 const MS = 1_000_000;
@@ -358,6 +359,48 @@ describe('serial rack: snapshot', () => {
     const snap = rack.snapshot();
     expect(() => rack.restore({ ...snap, guest: { ...snap.guest, ttys: [] } })).toThrow();
     expect(stateHash(rack.snapshot())).toBe(before);
+  });
+});
+
+describe('serial rack: bus trace', () => {
+  it('decodes lazily, when read, exactly the text an eager decode gave at each access', () => {
+    const run = (lazy: boolean) => {
+      const sched = new Scheduler();
+      const trace = new TraceRing(1 << 17, () => sched.nowNs);
+      const rack = new SerialRack(sched, new Rng(1), trace);
+      // Without traceContext the bus decodes at the access (the eager path).
+      if (!lazy) (rack.hw.tpci200 as { traceContext?: unknown }).traceContext = undefined;
+      sched.runFor(20 * MS);
+      rack.hostWrite(0, 'stty -F /dev/ipoctal.0.0.5 19200 cs7 parenb\r');
+      sched.runFor(100 * MS);
+      rack.hostWrite(0, 'stty -F /dev/ipoctal.0.0.3 raw\r');
+      rack.hostWrite(5, 'abc');
+      rack.inject(2, 'break');
+      sched.runFor(100 * MS);
+      // MR reads (named at the read), an MR pointer reset, the vector, both endiannesses.
+      const p = rack.rig.platform;
+      const io = rack.guest.tpci200.ipackDevices[0].io.base;
+      p.mmioWrite(io + 0x25, 0x10, 1); // CR of channel 2: MR pointer → MR1
+      p.mmioRead(io + 0x21, 1); // MR1C
+      p.mmioRead(io + 0x21, 1); // MR2C
+      p.mmioRead(io + 0x20, 2); // MR2C as a word
+      p.mmioWrite(io + 0x25, 0x10, 1);
+      p.mmioWrite(io + 0x21, 0x13, 1); // MR1C
+      p.mmioRead(rack.guest.tpci200.ipackDevices[0].int.base, 2);
+      p.mmioWrite(rack.guest.tpci200.ipackDevices[0].mem8.base + 1, 0x42, 1); // vector
+      p.mmioRead(rack.guest.tpci200.ipackDevices[0].int.base + 2, 2);
+      return trace
+        .since(0)
+        .map((r) => `${r.seq} ${r.kind} ${r.device} ${r.space} ${r.offset} ${r.value} ${r.text}`);
+    };
+    const eager = run(false);
+    const lazy = run(true);
+    expect(lazy.length).toBeGreaterThan(1000);
+    expect(lazy.some((t) => / MR1C 0x13$/.test(t))).toBe(true);
+    expect(lazy.some((t) => / MR2C 0x/.test(t))).toBe(true);
+    expect(lazy.some((t) => t.endsWith('vector 0x1'))).toBe(true);
+    expect(lazy.some((t) => t.endsWith('vector 0x42'))).toBe(true);
+    expect(lazy).toEqual(eager);
   });
 });
 

@@ -44,8 +44,20 @@ export interface IpackModule {
   memWrite(addr: number, value: number, width: IpWidth): void;
   /** RESET#: return to the power-up state (ipack.md §3.7 for the IP-Octal). */
   reset(): void;
-  /** Trace decoder, no side effects: e.g. "SRA RXRDY TXRDY". */
-  describe?(space: IpSpace, addr: number, dir: 'read' | 'write', value: number, width: IpWidth): string;
+  /**
+   * Trace decoder, no side effects: e.g. "SRA RXRDY TXRDY". With ctx (from traceContext) it
+   * decodes from the state the access saw instead of the state now.
+   */
+  describe?(
+    space: IpSpace,
+    addr: number,
+    dir: 'read' | 'write',
+    value: number,
+    width: IpWidth,
+    ctx?: number,
+  ): string;
+  /** The state describe() needs for this cycle, as an integer of at most 16 bits (0 if none). */
+  traceContext?(space: IpSpace, addr: number, dir: 'read' | 'write', width: IpWidth): number;
   snapshot(): unknown;
   restore(s: unknown): void;
 }
@@ -154,7 +166,12 @@ export class IpackBus {
     if (m !== null) m.memWrite(addr, value, width);
   }
 
-  /** "ipoctal.A SRA RXRDY" for the trace; empty slots say so. */
+  /** The module's trace context for a cycle (IpackModule.traceContext), 0 if it has none. */
+  traceContext(slot: number, space: IpSpace, addr: number, dir: 'read' | 'write', width: IpWidth): number {
+    return this.slots[slot]?.module?.traceContext?.(space, addr, dir, width) ?? 0;
+  }
+
+  /** "ipoctal.A SRA RXRDY" for the trace; empty slots say so. ctx: from traceContext. */
   describe(
     slot: number,
     space: IpSpace,
@@ -162,10 +179,11 @@ export class IpackBus {
     dir: 'read' | 'write',
     value: number,
     width: IpWidth,
+    ctx?: number,
   ): string {
     const m = this.slots[slot]?.module;
     if (!m) return `empty.${IP_SLOT_NAMES[slot] ?? '?'} ${space} 0x${addr.toString(16)}`;
-    const inner = m.describe?.(space, addr, dir, value, width) ?? `${space} 0x${addr.toString(16)}`;
+    const inner = m.describe?.(space, addr, dir, value, width, ctx) ?? `${space} 0x${addr.toString(16)}`;
     // Modules return the same few texts again and again: keep the prefixed copies.
     const cache = this.describeCache[slot];
     let text = cache.get(inner);

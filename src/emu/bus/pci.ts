@@ -475,8 +475,15 @@ export class PciBus {
   }
 
   private traceAccess(dir: 'read' | 'write', w: Window, offset: number, width: AccessWidth, v: number): void {
-    const text = w.s.fn.describe?.(w.bar, offset, dir, v, width) ?? '';
-    this.trace?.record(dir, w.s.fn.name, w.space, offset, width, v, text);
+    const fn = w.s.fn;
+    if (fn.traceContext !== undefined && fn.describe !== undefined) {
+      // Decoded when the trace is read, from the state the access saw.
+      const ctx = fn.traceContext(w.bar, offset, dir, width);
+      this.trace?.recordLazy(dir, fn.name, w.space, offset, width, v, fn, w.bar, ctx);
+      return;
+    }
+    const text = fn.describe?.(w.bar, offset, dir, v, width) ?? '';
+    this.trace?.record(dir, fn.name, w.space, offset, width, v, text);
   }
 
   // Memory accesses try the last window hit inline (a driver's accesses mostly stay in one BAR);

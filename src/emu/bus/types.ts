@@ -46,9 +46,23 @@ export interface PciFunction {
   onCommand?(command: number): void;
   /**
    * Optional trace decoder: names the register (and fields) a BAR access touched, e.g.
-   * "ipoctal.A SRA RXRDY TXRDY". Must have no side effects.
+   * "ipoctal.A SRA RXRDY TXRDY". Must have no side effects. With ctx (from traceContext) it
+   * decodes as the access did then, whatever the state is now.
    */
-  describe?(bar: number, offset: number, dir: 'read' | 'write', value: number, width: AccessWidth): string;
+  describe?(
+    bar: number,
+    offset: number,
+    dir: 'read' | 'write',
+    value: number,
+    width: AccessWidth,
+    ctx?: number,
+  ): string;
+  /**
+   * Optional, with describe: the state describe() needs for this access, as one integer (taken
+   * at the access, after a read and before a write, as describe() would be called). The bus
+   * then builds the trace text only when the trace is read.
+   */
+  traceContext?(bar: number, offset: number, dir: 'read' | 'write', width: AccessWidth): number;
   reset(): void;
 }
 

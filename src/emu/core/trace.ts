@@ -20,8 +20,27 @@ export interface TraceRecord {
   text: string;
 }
 
+/**
+ * Decodes an access later, from the integer context taken when it happened (lazy trace text;
+ * PciFunction.describe with its traceContext).
+ */
+export interface TraceDecoder {
+  describe?(
+    bar: number,
+    offset: number,
+    dir: 'read' | 'write',
+    value: number,
+    width: 1 | 2 | 4,
+    ctx?: number,
+  ): string;
+}
+
 export class TraceRing {
   private readonly records: (TraceRecord | undefined)[];
+  /** Per ring slot: the decoder of a record whose text is not built yet (recordLazy), its BAR and context. */
+  private readonly lazyDecoder: (TraceDecoder | undefined)[];
+  private readonly lazyBar: Int32Array;
+  private readonly lazyCtx: Int32Array;
   private head = 0;
   private count = 0;
   private seq = 0;
@@ -33,6 +52,9 @@ export class TraceRing {
     private readonly clock: () => number = () => 0,
   ) {
     this.records = new Array(capacity);
+    this.lazyDecoder = new Array(capacity);
+    this.lazyBar = new Int32Array(capacity);
+    this.lazyCtx = new Int32Array(capacity);
   }
 
   get size(): number {
@@ -54,6 +76,43 @@ export class TraceRing {
     text = '',
   ): void {
     if (!this.enabled && kind !== 'guest-error' && kind !== 'unimp') return;
+    this.lazyDecoder[this.head] = undefined;
+    this.push(kind, device, space, offset, width, value, text);
+  }
+
+  /**
+   * A BAR access whose text is decoded only when someone reads the record (since()):
+   * decoder.describe(bar, offset, dir, value, width, ctx), ctx being the state it needs as it
+   * was at the access. The text is the same as record() with that describe() call made now.
+   */
+  recordLazy(
+    kind: 'read' | 'write',
+    device: string,
+    space: string,
+    offset: number,
+    width: 1 | 2 | 4,
+    value: number,
+    decoder: TraceDecoder,
+    bar: number,
+    ctx: number,
+  ): void {
+    if (!this.enabled) return;
+    const i = this.head;
+    this.lazyDecoder[i] = decoder;
+    this.lazyBar[i] = bar;
+    this.lazyCtx[i] = ctx;
+    this.push(kind, device, space, offset, width, value, '');
+  }
+
+  private push(
+    kind: TraceKind,
+    device: string,
+    space: string,
+    offset: number,
+    width: number,
+    value: number,
+    text: string,
+  ): void {
     this.seq++;
     this.records[this.head] = {
       seq: this.seq,
@@ -75,14 +134,24 @@ export class TraceRing {
     const out: TraceRecord[] = [];
     const start = (this.head - this.count + this.capacity) % this.capacity;
     for (let i = 0; i < this.count; i++) {
-      const r = this.records[(start + i) % this.capacity];
-      if (r && r.seq > afterSeq) out.push(r);
+      const at = (start + i) % this.capacity;
+      const r = this.records[at];
+      if (!r || r.seq <= afterSeq) continue;
+      const decoder = this.lazyDecoder[at];
+      if (decoder !== undefined) {
+        const dir = r.kind === 'read' ? 'read' : 'write';
+        const width = r.width as 1 | 2 | 4;
+        r.text = decoder.describe?.(this.lazyBar[at], r.offset, dir, r.value, width, this.lazyCtx[at]) ?? '';
+        this.lazyDecoder[at] = undefined;
+      }
+      out.push(r);
     }
     return out;
   }
 
   clear(): void {
     this.records.fill(undefined);
+    this.lazyDecoder.fill(undefined);
     this.head = 0;
     this.count = 0;
   }

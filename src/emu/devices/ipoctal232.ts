@@ -183,21 +183,51 @@ export class IpOctal232 implements IpackModule {
       );
   }
 
-  describe(space: IpSpace, addr: number, dir: 'read' | 'write', value: number, width: IpWidth): string {
+  /**
+   * Trace context (IpackModule.traceContext): INT → the vector; an MR read → 2 | (1 if it read
+   * MR2) (its name was taken at the read); an MR write → the MR pointer before it; else 0.
+   */
+  traceContext(space: IpSpace, addr: number, dir: 'read' | 'write', width: IpWidth): number {
+    if (space === 'INT') return this.vector;
+    if (space !== 'IO') return 0;
+    const a = addr & 0x7f;
+    const odd = width === 2 ? a | 1 : a;
+    if (!(odd & 1) || ((odd >> 1) & 7) !== 0) return 0;
+    const r = odd >> 1;
+    if (dir === 'read') {
+      const name = this.lastReadName.get(r);
+      return name === undefined ? 0 : 2 | (name.startsWith('MR2') ? 1 : 0);
+    }
+    return this.chip.mrPointer(r);
+  }
+
+  describe(
+    space: IpSpace,
+    addr: number,
+    dir: 'read' | 'write',
+    value: number,
+    width: IpWidth,
+    ctx?: number,
+  ): string {
     if (space === 'IO') {
       const a = addr & 0x7f;
       const odd = width === 2 ? (a & ~1) + 1 : a;
       if (!(odd & 1)) return `IO 0x${a.toString(16)} (no register on D15–D8)`;
       const r = odd >> 1;
-      const name = dir === 'read' ? this.lastReadName.get(r) : undefined;
+      let name: string | undefined;
+      if (dir === 'read') {
+        if (ctx === undefined) name = this.lastReadName.get(r);
+        else if ((r & 7) === 0 && ctx & 2) name = `MR${ctx & 1 ? 2 : 1}${r & 8 ? 'B' : 'A'}`;
+      }
       if (name && (name === 'MR1A' || name === 'MR1B' || name === 'MR2A' || name === 'MR2B')) {
         const letter = 'ABCDEFGH'[(r >> 4) * 2 + ((r & 15) >> 3)];
         return `${name.slice(0, 3)}${letter} 0x${(value & 0xff).toString(16)}`;
       }
-      return this.chip.describe(r, dir, value & 0xff);
+      return this.chip.describe(r, dir, value & 0xff, ctx === undefined ? undefined : ((ctx & 1) as 0 | 1));
     }
     if (space === 'ID') return `ID PROM byte ${(addr - 1) >> 1}`;
-    if (space === 'INT') return `INT${(addr >> 1) & 1} acknowledge → vector 0x${this.vector.toString(16)}`;
+    const vector = ctx ?? this.vector;
+    if (space === 'INT') return `INT${(addr >> 1) & 1} acknowledge → vector 0x${vector.toString(16)}`;
     return addr <= 1 ? 'VECTOR' : `MEM 0x${addr.toString(16)}`;
   }
 

@@ -539,13 +539,20 @@ export class Scc2698 {
 
   // --- register access --------------------------------------------------------------------
 
-  /** Name of register r for a read or write as it would be decoded now ("MR2A", "SRB"). */
-  regName(r: number, dir: 'read' | 'write'): string | undefined {
+  /** The MR pointer of the channel register r belongs to (0 = MR1 next, 1 = MR2). */
+  mrPointer(r: number): 0 | 1 {
+    return this.ch(((r >> 4) & 3) * 2 + ((r & 15) >> 3)).mrPointer;
+  }
+
+  /**
+   * Name of register r for a read or write as it would be decoded now ("MR2A", "SRB"), or with
+   * the MR pointer given (trace decoding after the fact).
+   */
+  regName(r: number, dir: 'read' | 'write', mrPointer?: 0 | 1): string | undefined {
     const index = r & 15;
     let name = SCC_REGS.nameAt(index, dir) as string | undefined;
     if (name === 'MR1A' || name === 'MR1B') {
-      const c = (r >> 4) * 2 + (index >> 3);
-      if (this.ch(c).mrPointer === 1) name = index === 0 ? 'MR2A' : 'MR2B';
+      if ((mrPointer ?? this.mrPointer(r)) === 1) name = index === 0 ? 'MR2A' : 'MR2B';
     }
     return name;
   }
@@ -554,14 +561,14 @@ export class Scc2698 {
    * "SRD RXRDY TXRDY" (channel registers named by channel letter a–h), "ISR[B] RXRDYB" (block
    * registers with their block letter). Decodes the state before the access; no side effects.
    */
-  describe(r: number, dir: 'read' | 'write', value: number): string {
+  describe(r: number, dir: 'read' | 'write', value: number, mrPointer?: 0 | 1): string {
     // The text depends on (register, direction, value) and, for MR1/MR2, the MR pointer.
     const index = r & 15;
-    const mr = index === 0 || index === 8 ? this.ch(((r >> 4) & 3) * 2 + (index >> 3)).mrPointer : 0;
+    const mr = index === 0 || index === 8 ? (mrPointer ?? this.mrPointer(r)) : 0;
     const key = ((r & 63) << 11) | ((value & 0xff) << 3) | (dir === 'read' ? 4 : 0) | mr;
     const hit = this.describeCache.get(key);
     if (hit !== undefined) return hit;
-    const name = this.regName(r, dir);
+    const name = this.regName(r, dir, mr as 0 | 1);
     const text = name ? describeRegister(r & 63, name, value & 0xff) : `reg ${r}`;
     this.describeCache.set(key, text);
     return text;

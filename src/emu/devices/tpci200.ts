@@ -506,7 +506,46 @@ export class Tpci200 implements PciFunction {
 
   // --- trace decoding -------------------------------------------------------------------------
 
-  describe(bar: number, offset: number, dir: 'read' | 'write', value: number, width: AccessWidth): string {
+  /** LASxBRD bit 24 of LAS0–2 as bits 0–2 (what decoding depends on in the carrier). */
+  private endianBits(): number {
+    return (this.bigEndian[0] ? 1 : 0) | (this.bigEndian[1] ? 2 : 0) | (this.bigEndian[2] ? 4 : 0);
+  }
+
+  /** Where an IP-space access goes: [slot, space, IP address] for BAR3–5 (byte lanes per be bits). */
+  private ipTarget(bar: number, offset: number, width: AccessWidth, be: number): [number, IpSpace, number] {
+    const lane = (las: number, o: number) => (width === 1 && !((be >> las) & 1) ? o ^ 1 : o);
+    if (bar === 3) {
+      const sel = (offset >> 6) & 3;
+      const space: IpSpace = sel <= 1 ? 'IO' : sel === 2 ? 'ID' : 'INT';
+      return [(offset >> 8) & 3, space, lane(1, sel <= 1 ? offset & 0x7f : offset & 0x3f)];
+    }
+    if (bar === 4) return [(offset >> 23) & 3, 'MEM', lane(2, offset & 0x7f_ffff)];
+    return [(offset >> 22) & 3, 'MEM', offset & 0x3f_ffff];
+  }
+
+  /** Trace context (PciFunction.traceContext): endianness bits, the module's context above them. */
+  traceContext(bar: number, offset: number, dir: 'read' | 'write', width: AccessWidth): number {
+    const be = this.endianBits();
+    if (bar < 3 || width === 4) return be;
+    if (bar === 3 && width === 1 && !(offset & 0x80)) {
+      // The common case without the target array.
+      const addr = be & 2 ? offset & 0x7f : (offset & 0x7f) ^ 1;
+      return be | (this.ipack.traceContext((offset >> 8) & 3, 'IO', addr, dir, 1) << 3);
+    }
+    const [slot, space, addr] = this.ipTarget(bar, offset, width, be);
+    return be | (this.ipack.traceContext(slot, space, addr, dir, width as IpWidth) << 3);
+  }
+
+  describe(
+    bar: number,
+    offset: number,
+    dir: 'read' | 'write',
+    value: number,
+    width: AccessWidth,
+    ctx?: number,
+  ): string {
+    const be = ctx === undefined ? this.endianBits() : ctx & 7;
+    const moduleCtx = ctx === undefined ? undefined : ctx >> 3;
     if (bar === 0 || bar === 1) {
       const name = LCR.nameAt(offset, dir) ?? LCR.nameAt(offset & ~1, dir) ?? LCR.nameAt(offset & ~3, dir);
       if (!name) return `LCR ${hex(offset)}`;
@@ -517,30 +556,14 @@ export class Tpci200 implements PciFunction {
     if (bar === 2) {
       const name = CARRIER.nameAt(offset, dir);
       if (!name) return `reserved ${hex(offset)}`;
-      return CARRIER.decode(name, this.bigEndian[0] ? swap16(value & 0xffff) : value);
+      return CARRIER.decode(name, be & 1 ? swap16(value & 0xffff) : value);
     }
     if (width === 4) return `BAR${bar} ${hex(offset)} (bad width)`;
     const w = width as IpWidth;
-    if (bar === 3) {
-      const slot = (offset >> 8) & 3;
-      const sel = (offset >> 6) & 3;
-      const space: IpSpace = sel <= 1 ? 'IO' : sel === 2 ? 'ID' : 'INT';
-      const addr = sel <= 1 ? offset & 0x7f : offset & 0x3f;
-      const ipValue = w === 2 && this.bigEndian[1] ? swap16(value & 0xffff) : value;
-      return this.ipack.describe(slot, space, this.laneAddr(1, addr, width), dir, ipValue, w);
-    }
-    if (bar === 4) {
-      const ipValue = w === 2 && this.bigEndian[2] ? swap16(value & 0xffff) : value;
-      return this.ipack.describe(
-        (offset >> 23) & 3,
-        'MEM',
-        this.laneAddr(2, offset & 0x7f_ffff, width),
-        dir,
-        ipValue,
-        w,
-      );
-    }
-    return this.ipack.describe((offset >> 22) & 3, 'MEM', offset & 0x3f_ffff, dir, value, w);
+    const [slot, space, addr] = this.ipTarget(bar, offset, width, be);
+    const swapped = bar === 3 ? be & 2 : bar === 4 ? be & 4 : 0;
+    const ipValue = w === 2 && swapped ? swap16(value & 0xffff) : value;
+    return this.ipack.describe(slot, space, addr, dir, ipValue, w, moduleCtx);
   }
 
   // --- snapshot -------------------------------------------------------------------------------
