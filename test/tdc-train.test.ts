@@ -126,6 +126,34 @@ describe('pulse trains handed to the TDC', () => {
     expect(results[0]).toEqual(results[1]);
   });
 
+  it('give the same results with channel offsets, raw mode and pulses the ACAM loses', () => {
+    // Channel 0 adds OFFSET1..3 with carries into the seconds (the loop's offset arithmetic), channel
+    // 1's 6 ns pulses every 17.25 ns fall within the pair resolution and fill the hit FIFO, channel
+    // 4 is muted by raw mode until it is switched off halfway.
+    const channels = [0, 1, 4];
+    const results = [true, false].map((fast) => {
+      const run = build(fast, channels);
+      const ts = (ch: number, reg: number) => 0x25000 + 0x100 * ch + reg;
+      run.rig.w0(ts(0, 0x0c), 0xffffffff);
+      run.rig.w0(ts(0, 0x10), 124_999_990);
+      run.rig.w0(ts(0, 0x14), 4000);
+      run.rig.w0(ts(4, 0x18), 1 << 6);
+      const t0 = run.rig.sched.nowNs;
+      run.signals.periodic(0, { periodNs: 1000, widthNs: 200 });
+      run.signals.periodic(1, { periodNs: 17.25, widthNs: 6, count: 3000, startNs: t0 + 401 });
+      run.signals.periodic(4, { periodNs: 700, widthNs: 250, startNs: t0 + 55 });
+      const seen = serve(run, channels, 1);
+      run.rig.w0(ts(4, 0x18), 0);
+      seen.push(...serve(run, channels, 1));
+      return outcome(run, channels, seen);
+    });
+    expect(results[0].counters[0].stored).toBeGreaterThan(500);
+    expect(results[0].counters[1].lostInAcam).toBeGreaterThan(100);
+    expect(results[0].counters[2].muted).toBeGreaterThan(100);
+    expect(results[0].counters[2].stored).toBeGreaterThan(100);
+    expect(results[0]).toEqual(results[1]);
+  });
+
   it('fills and switches on their own at the same instant when nobody serves the buffer', () => {
     const results = [true, false].map((fast) => {
       const run = build(fast, [1], 100, 5, 16);

@@ -156,11 +156,6 @@ function trainState(
   return { startPs, periodPs, widthPs, count, next };
 }
 
-function trainEdgePs(t: TrainState): number {
-  const k = t.next >>> 1;
-  return t.startPs + k * t.periodPs + (t.next & 1 ? t.widthPs : 0);
-}
-
 export class FmcTdc {
   readonly timeBase: TdcTimeBase;
   readonly acam: AcamGpx;
@@ -227,7 +222,7 @@ export class FmcTdc {
     ddr.beforeAccess = sync;
     this.timeBase.beforeChange = () => {
       this.sync();
-      this.loop.rise.fill(0);
+      this.loop.clearRise();
     };
     for (const c of this.channels) c.beforeAccess = sync;
     for (const b of this.buffers) {
@@ -336,7 +331,7 @@ export class FmcTdc {
   inputEdge(ch: number, rising: boolean, subNsPs = 0): void {
     if (ch < 0 || ch >= TDC_CHANNELS) return;
     this.sync();
-    this.loop.rise[ch] = 0;
+    this.loop.clearRise(ch);
     this.timeTag(ch, rising, this.sched.nowNs, subNsPs);
     this.armWake();
   }
@@ -378,31 +373,25 @@ export class FmcTdc {
     const rate = Math.abs(this.timeBase.ppm) / 1e6;
     for (let ch = 0; ch < TDC_CHANNELS; ch++) {
       const t = trains[ch];
-      loop.edgePs[ch] = Number.POSITIVE_INFINITY;
-      if (t === null) continue;
-      live++;
-      loop.edgePs[ch] = trainEdgePs(t);
-      loop.next[ch] = t.next;
-      loop.parity[ch] = t.next % 2;
-      loop.end[ch] = t.count > 0 ? 2 * t.count : Number.POSITIVE_INFINITY;
-      loop.widthPs[ch] = t.widthPs;
-      loop.gapPs[ch] = t.periodPs - t.widthPs;
-      loop.known[ch] = this.channels[ch].widthSurelyPasses(t.widthPs, errorPs + t.widthPs * rate + 1) ? 1 : 0;
+      const known =
+        t !== null && this.channels[ch].widthSurelyPasses(t.widthPs, errorPs + t.widthPs * rate + 1);
+      loop.setTrain(ch, t, known);
+      if (t !== null) live++;
     }
     if (live === 0) return;
     // Edges of a channel that does not take them (mezzanine out, inputs or acquisition off) only
     // move its train on; nothing in the loop changes what is taken.
     const s = this.s;
     const accepting = s.present && (s.inputEnable & TDC_INPUT_ENABLE_GLOBAL) !== 0 && s.acquiring;
-    for (let ch = 0; ch < TDC_CHANNELS; ch++) loop.taken[ch] = accepting && this.channelEnabled(ch) ? 1 : 0;
+    for (let ch = 0; ch < TDC_CHANNELS; ch++) loop.setTaken(ch, accepting && this.channelEnabled(ch));
     this.syncing = true;
     loop.run(this.sched.nowNs * 1000 + 999, this.channels, this.buffers, this.acam, this.timeBase, this.rng);
     this.syncing = false;
     for (let ch = 0; ch < TDC_CHANNELS; ch++) {
       const t = trains[ch];
       if (t === null) continue;
-      t.next = loop.next[ch];
-      if (loop.next[ch] >= loop.end[ch]) trains[ch] = null;
+      t.next = loop.nextEdge(ch);
+      if (loop.finished(ch)) trains[ch] = null;
     }
     this.armWake();
   }
@@ -721,7 +710,7 @@ export class FmcTdc {
   }
 
   private applyParts(s: FmcTdcSnapshot): void {
-    this.loop.rise.fill(0);
+    this.loop.clearRise();
     this.timeBase.restore(s.timeBase);
     this.acam.restore(s.acam);
     this.onewire.restore(s.onewire);

@@ -3,12 +3,12 @@
 // ACAM front end, the ACAM's time-tagging, the pulse-width filter, numbering and the buffer
 // controller — spec tdc.md §2.8, §2.10, §2.11, §3.1.
 //
-// Interface: the per-channel train arrays (filled by sync() before run()), rise (cleared by the TDC
-// when an edge comes in between), run(limitPs, tdc parts).
+// Interface: setTrain(ch, train, widthKnown) and setTaken(ch, on) before run(limitPs, tdc parts),
+// nextEdge(ch)/finished(ch) after it, clearRise(ch?) when an edge comes in between.
 // It takes the same steps, counts the same counters and draws the same rng words as
 // TdcChannel.tagEdge() one edge at a time. The fast form — timestamp model 'acam' and a clock
 // without rate error (ppm 0), the case of every pulse train in a running lab — holds the hot state of
-// the five channels in typed arrays for the length of one run (loaded from the channels before,
+// the five channels in one strided Float64Array for the length of one run (loaded from the channels before,
 // written back after: nothing outside the loop looks at a channel while it runs) and inlines the
 // arithmetic of acamAccepts(), TdcTimeBase.atInto(), AcamGpx.quantiseInto()/skip(), filterFall()
 // and numberInto(); any other case goes through tagEdge() per edge. Equivalence with one scheduler
@@ -47,46 +47,61 @@ const COARSE_PER_SECOND = TDC_COARSE_PER_SECOND;
 const SEQ_MODULO = TDC_SEQ_MODULO;
 const RAW_MODE = TDC_TS_CSR_RAW_MODE;
 
-export class TrainLoop {
-  /** Per channel: time (ps) and index of the next train edge (2k rising, 2k + 1 falling edge of pulse
-   * k), index past the last edge, pulse width and the gap from a falling to the next rising edge. */
-  readonly edgePs: Float64Array;
-  readonly next: Float64Array;
-  readonly end: Float64Array;
-  readonly widthPs: Float64Array;
-  readonly gapPs: Float64Array;
-  /** 1 = the next train edge is a falling edge. */
-  readonly parity: Uint8Array;
-  /** 1 = the filter holds the rising edge of the train's current pulse (nothing came in between). */
-  readonly rise: Uint8Array;
-  /** 1 = the train's width passes the pulse-width check whatever the jitter. */
-  readonly known: Uint8Array;
-  /** 1 = the channel takes edges (acquiring, mezzanine present, input enabled). */
-  readonly taken: Uint8Array;
+// Fields of a channel's lane (stride LANE): the train, then the hot channel state of a fast run.
+/** Time (ps) of the next train edge (Infinity = none). */
+const EDGE_PS = 0;
+/** Index of the next edge: 2k = rising edge of pulse k, 2k + 1 = its falling edge. */
+const NEXT = 1;
+/** Index past the last edge (Infinity = endless). */
+const END = 2;
+const WIDTH_PS = 3;
+/** From a falling edge to the next rising edge. */
+const GAP_PS = 4;
+/** 1 = the next edge is a falling edge. */
+const PARITY = 5;
+/** 1 = the filter holds the rising edge of the train's current pulse (nothing came in between). */
+const RISE = 6;
+/** 1 = the train's width passes the pulse-width check whatever the jitter. */
+const KNOWN = 7;
+/** 1 = the channel takes edges (acquiring, mezzanine present, input enabled). */
+const TAKEN = 8;
+const LAST_NS = 9;
+const LAST_PS = 10;
+const HIT = 11;
+const HIT_AT = 12;
+const EDGES = 13;
+const LOST = 14;
+const FILTERED = 15;
+const DUPLICATES = 16;
+const MUTED = 17;
+const STAMPS = 18;
+const SEQ = 19;
+const OFF1 = 20;
+const OFF2 = 21;
+const OFF3 = 22;
+const RAW = 23;
+/** The filter's remembered rising timestamp: present, flagged, seconds, coarse, frac, bins. */
+const HELD = 24;
+const FLAG = 25;
+const R_SEC = 26;
+const R_COARSE = 27;
+const R_FRAC = 28;
+const R_BINS = 29;
+const LANE = 32;
 
-  // Hot channel state for one fast run (TdcChannel state and counters by channel).
-  private readonly lastNs: Float64Array;
-  private readonly lastPs: Float64Array;
-  private readonly hit: Float64Array;
-  private readonly hitAt: Float64Array;
-  private readonly edges: Float64Array;
-  private readonly lost: Float64Array;
-  private readonly filtered: Float64Array;
-  private readonly duplicates: Float64Array;
-  private readonly muted: Float64Array;
-  private readonly stamps: Float64Array;
-  private readonly seq: Float64Array;
-  private readonly off1: Float64Array;
-  private readonly off2: Float64Array;
-  private readonly off3: Float64Array;
-  private readonly raw: Uint8Array;
-  /** The filter's remembered rising timestamp: present, flagged, seconds, coarse, frac, bins. */
-  private readonly held: Uint8Array;
-  private readonly flag: Uint8Array;
-  private readonly rSec: Float64Array;
-  private readonly rCoarse: Float64Array;
-  private readonly rFrac: Float64Array;
-  private readonly rBins: Float64Array;
+/** A pulse train as the TDC keeps it (fmc-tdc.ts TrainState). */
+export interface LoopTrain {
+  startPs: number;
+  periodPs: number;
+  widthPs: number;
+  /** Number of pulses; 0 = endless. */
+  count: number;
+  next: number;
+}
+
+export class TrainLoop {
+  /** Every channel's lane: LANE fields from ch × LANE. */
+  private readonly lane: Float64Array;
   /** Time of the edge take() returned last. */
   private takenPs = 0;
   /** Timestamps emitted by the fast form, waiting for their buffer: record words, channel, time. */
@@ -96,38 +111,44 @@ export class TrainLoop {
   private readonly queueLength = new Uint32Array(1);
 
   constructor(readonly channelCount: number) {
-    const f = () => new Float64Array(channelCount);
-    const u = () => new Uint8Array(channelCount);
-    this.edgePs = f();
-    this.next = f();
-    this.end = f();
-    this.widthPs = f();
-    this.gapPs = f();
-    this.parity = u();
-    this.rise = u();
-    this.known = u();
-    this.taken = u();
-    this.lastNs = f();
-    this.lastPs = f();
-    this.hit = f();
-    this.hitAt = f();
-    this.edges = f();
-    this.lost = f();
-    this.filtered = f();
-    this.duplicates = f();
-    this.muted = f();
-    this.stamps = f();
-    this.seq = f();
-    this.off1 = f();
-    this.off2 = f();
-    this.off3 = f();
-    this.raw = u();
-    this.held = u();
-    this.flag = u();
-    this.rSec = f();
-    this.rCoarse = f();
-    this.rFrac = f();
-    this.rBins = f();
+    this.lane = new Float64Array(channelCount * LANE);
+  }
+
+  /** The train of ch (null = none) and whether its width surely passes the filter. */
+  setTrain(ch: number, t: LoopTrain | null, widthKnown: boolean): void {
+    const b = ch * LANE;
+    const l = this.lane;
+    if (t === null) {
+      l[b + EDGE_PS] = Number.POSITIVE_INFINITY;
+      return;
+    }
+    l[b + EDGE_PS] = t.startPs + (t.next >>> 1) * t.periodPs + (t.next & 1 ? t.widthPs : 0);
+    l[b + NEXT] = t.next;
+    l[b + PARITY] = t.next % 2;
+    l[b + END] = t.count > 0 ? 2 * t.count : Number.POSITIVE_INFINITY;
+    l[b + WIDTH_PS] = t.widthPs;
+    l[b + GAP_PS] = t.periodPs - t.widthPs;
+    l[b + KNOWN] = widthKnown ? 1 : 0;
+  }
+
+  setTaken(ch: number, on: boolean): void {
+    this.lane[ch * LANE + TAKEN] = on ? 1 : 0;
+  }
+
+  /** Index of ch's next train edge after run(). */
+  nextEdge(ch: number): number {
+    return this.lane[ch * LANE + NEXT];
+  }
+
+  /** True when ch's train has no edge left. */
+  finished(ch: number): boolean {
+    return this.lane[ch * LANE + NEXT] >= this.lane[ch * LANE + END];
+  }
+
+  /** Something came in between a train's rising and falling edge (all channels when ch is omitted). */
+  clearRise(ch?: number): void {
+    for (let c = 0; c < this.channelCount; c++)
+      if (ch === undefined || c === ch) this.lane[c * LANE + RISE] = 0;
   }
 
   /** Every train edge at or before limitPs, in time order. */
@@ -164,10 +185,14 @@ export class TrainLoop {
 
   /** Every train time is a whole ps (the fast form's divisions rely on it; a restored snapshot may not). */
   private wholePs(): boolean {
-    for (let ch = 0; ch < this.channelCount; ch++) {
-      const at = this.edgePs[ch];
-      if (at === Number.POSITIVE_INFINITY) continue;
-      if (!Number.isInteger(at) || !Number.isInteger(this.widthPs[ch]) || !Number.isInteger(this.gapPs[ch])) {
+    const l = this.lane;
+    for (let b = 0; b < this.channelCount * LANE; b += LANE) {
+      if (l[b + EDGE_PS] === Number.POSITIVE_INFINITY) continue;
+      if (
+        !Number.isInteger(l[b + EDGE_PS]) ||
+        !Number.isInteger(l[b + WIDTH_PS]) ||
+        !Number.isInteger(l[b + GAP_PS])
+      ) {
         return false;
       }
     }
@@ -179,107 +204,111 @@ export class TrainLoop {
    * the edge's time in takenPs.
    */
   private take(limitPs: number): number {
-    const edgePs = this.edgePs;
+    const l = this.lane;
     let best = 0;
-    let bestPs = edgePs[0];
+    let bestPs = l[EDGE_PS];
     for (let ch = 1; ch < this.channelCount; ch++) {
-      if (edgePs[ch] < bestPs) {
+      if (l[ch * LANE + EDGE_PS] < bestPs) {
         best = ch;
-        bestPs = edgePs[ch];
+        bestPs = l[ch * LANE + EDGE_PS];
       }
     }
     if (!(bestPs <= limitPs)) return -1;
-    const e = this.next[best] + 1;
-    this.next[best] = e;
-    const falling = this.parity[best] === 1;
-    this.parity[best] ^= 1;
-    edgePs[best] =
-      e >= this.end[best]
-        ? Number.POSITIVE_INFINITY
-        : bestPs + (falling ? this.gapPs[best] : this.widthPs[best]);
+    const b = best * LANE;
+    const e = l[b + NEXT] + 1;
+    l[b + NEXT] = e;
+    const falling = l[b + PARITY] === 1;
+    l[b + PARITY] = falling ? 0 : 1;
+    l[b + EDGE_PS] =
+      e >= l[b + END] ? Number.POSITIVE_INFINITY : bestPs + (falling ? l[b + GAP_PS] : l[b + WIDTH_PS]);
     this.takenPs = bestPs;
     return best;
   }
 
   /** The general form: each edge through TdcChannel.tagEdge(). */
   private runEach(limitPs: number, channels: readonly TdcChannel[]): void {
-    const rise = this.rise;
+    const l = this.lane;
     for (;;) {
       const ch = this.take(limitPs);
       if (ch < 0) return;
-      if (this.taken[ch] === 0) {
-        rise[ch] = 0;
+      const b = ch * LANE;
+      if (l[b + TAKEN] === 0) {
+        l[b + RISE] = 0;
         continue;
       }
       const ns = Math.floor(this.takenPs / 1000);
       const subPs = this.takenPs - ns * 1000;
-      // parity has moved on: 0 = this edge was a falling one.
-      if (this.parity[ch] === 0) {
-        channels[ch].tagEdge(false, ns, subPs, rise[ch] === 1 && this.known[ch] === 1);
-        rise[ch] = 0;
-      } else rise[ch] = channels[ch].tagEdge(true, ns, subPs, false) ? 1 : 0;
+      // PARITY has moved on: 0 = this edge was a falling one.
+      if (l[b + PARITY] === 0) {
+        channels[ch].tagEdge(false, ns, subPs, l[b + RISE] === 1 && l[b + KNOWN] === 1);
+        l[b + RISE] = 0;
+      } else l[b + RISE] = channels[ch].tagEdge(true, ns, subPs, false) ? 1 : 0;
     }
   }
 
   private load(channels: readonly TdcChannel[]): void {
+    const l = this.lane;
     for (let ch = 0; ch < this.channelCount; ch++) {
+      const b = ch * LANE;
       const s = channels[ch].edgeState;
       const c = s.counters;
-      this.lastNs[ch] = s.lastEdgeNs;
-      this.lastPs[ch] = s.lastEdgePs;
-      this.hit[ch] = s.hitLevel;
-      this.hitAt[ch] = s.hitAtNs;
-      this.edges[ch] = c.edges;
-      this.lost[ch] = c.lostInAcam;
-      this.filtered[ch] = c.filtered;
-      this.duplicates[ch] = c.duplicates;
-      this.muted[ch] = c.muted;
-      this.stamps[ch] = c.timestamps;
-      this.seq[ch] = s.seq;
-      this.off1[ch] = s.offset1;
-      this.off2[ch] = s.offset2;
-      this.off3[ch] = s.offset3;
-      this.raw[ch] = s.csr & RAW_MODE ? 1 : 0;
+      l[b + LAST_NS] = s.lastEdgeNs;
+      l[b + LAST_PS] = s.lastEdgePs;
+      l[b + HIT] = s.hitLevel;
+      l[b + HIT_AT] = s.hitAtNs;
+      l[b + EDGES] = c.edges;
+      l[b + LOST] = c.lostInAcam;
+      l[b + FILTERED] = c.filtered;
+      l[b + DUPLICATES] = c.duplicates;
+      l[b + MUTED] = c.muted;
+      l[b + STAMPS] = c.timestamps;
+      l[b + SEQ] = s.seq;
+      l[b + OFF1] = s.offset1;
+      l[b + OFF2] = s.offset2;
+      l[b + OFF3] = s.offset3;
+      l[b + RAW] = s.csr & RAW_MODE ? 1 : 0;
       const r = s.rising;
-      this.held[ch] = r ? 1 : 0;
-      this.flag[ch] = s.risingFlag ? 1 : 0;
+      l[b + HELD] = r ? 1 : 0;
+      l[b + FLAG] = s.risingFlag ? 1 : 0;
       if (r) {
-        this.rSec[ch] = r.seconds;
-        this.rCoarse[ch] = r.coarse;
-        this.rFrac[ch] = r.frac;
-        this.rBins[ch] = r.bins;
+        l[b + R_SEC] = r.seconds;
+        l[b + R_COARSE] = r.coarse;
+        l[b + R_FRAC] = r.frac;
+        l[b + R_BINS] = r.bins;
       }
     }
   }
 
   private store(channels: readonly TdcChannel[]): void {
+    const l = this.lane;
     for (let ch = 0; ch < this.channelCount; ch++) {
+      const b = ch * LANE;
       const s = channels[ch].edgeState;
       const c = s.counters;
-      s.lastEdgeNs = this.lastNs[ch];
-      s.lastEdgePs = this.lastPs[ch];
-      s.hitLevel = this.hit[ch];
-      s.hitAtNs = this.hitAt[ch];
-      c.edges = this.edges[ch];
-      c.lostInAcam = this.lost[ch];
-      c.filtered = this.filtered[ch];
-      c.duplicates = this.duplicates[ch];
-      c.muted = this.muted[ch];
-      c.timestamps = this.stamps[ch];
-      s.seq = this.seq[ch];
-      s.risingFlag = this.flag[ch] === 1;
-      if (this.held[ch] === 1) {
+      s.lastEdgeNs = l[b + LAST_NS];
+      s.lastEdgePs = l[b + LAST_PS];
+      s.hitLevel = l[b + HIT];
+      s.hitAtNs = l[b + HIT_AT];
+      c.edges = l[b + EDGES];
+      c.lostInAcam = l[b + LOST];
+      c.filtered = l[b + FILTERED];
+      c.duplicates = l[b + DUPLICATES];
+      c.muted = l[b + MUTED];
+      c.timestamps = l[b + STAMPS];
+      s.seq = l[b + SEQ];
+      s.risingFlag = l[b + FLAG] === 1;
+      if (l[b + HELD] === 1) {
         const r = s.rising ?? { seconds: 0, coarse: 0, frac: 0, bins: 0 };
-        r.seconds = this.rSec[ch];
-        r.coarse = this.rCoarse[ch];
-        r.frac = this.rFrac[ch];
-        r.bins = this.rBins[ch];
+        r.seconds = l[b + R_SEC];
+        r.coarse = l[b + R_COARSE];
+        r.frac = l[b + R_FRAC];
+        r.bins = l[b + R_BINS];
         s.rising = r;
       }
     }
   }
 
-  /** The fast form (header): tagEdge() inlined over the typed arrays. Returns the outlier countdown. */
+  /** The fast form (header): tagEdge() inlined over the lanes. Returns the outlier countdown. */
   private runFast(
     limitPs: number,
     filter: { minTicks: number; maxTicks: number; duplicateQuirk: boolean },
@@ -289,37 +318,7 @@ export class TrainLoop {
     rng: Rng,
     cells: Int16Array | null,
   ): number {
-    const n = this.channelCount;
-    const edgePs = this.edgePs;
-    const next = this.next;
-    const end = this.end;
-    const parity = this.parity;
-    const widthPs = this.widthPs;
-    const gapPs = this.gapPs;
-    const taken = this.taken;
-    const known = this.known;
-    const rise = this.rise;
-    const lastNs = this.lastNs;
-    const lastPs = this.lastPs;
-    const hit = this.hit;
-    const hitAt = this.hitAt;
-    const edges = this.edges;
-    const lost = this.lost;
-    const filtered = this.filtered;
-    const duplicates = this.duplicates;
-    const muted = this.muted;
-    const stamps = this.stamps;
-    const seqs = this.seq;
-    const off1 = this.off1;
-    const off2 = this.off2;
-    const off3 = this.off3;
-    const raw = this.raw;
-    const held = this.held;
-    const flag = this.flag;
-    const rSec = this.rSec;
-    const rCoarse = this.rCoarse;
-    const rFrac = this.rFrac;
-    const rBins = this.rBins;
+    const l = this.lane;
     const { minTicks, maxTicks, duplicateQuirk } = filter;
     const outlierP = acam.options.outlierProbability;
     let countdown = acam.outlierCountdown;
@@ -336,23 +335,14 @@ export class TrainLoop {
     let queued = 0;
     queueLength[0] = 0;
     for (;;) {
-      // take(), inlined: the next edge in time order.
-      let ch = 0;
-      let atPs = edgePs[0];
-      for (let c = 1; c < n; c++) {
-        if (edgePs[c] < atPs) {
-          ch = c;
-          atPs = edgePs[c];
-        }
-      }
-      if (!(atPs <= limitPs)) break;
-      const e = next[ch] + 1;
-      next[ch] = e;
-      const falling = parity[ch] === 1;
-      parity[ch] ^= 1;
-      edgePs[ch] = e >= end[ch] ? Number.POSITIVE_INFINITY : atPs + (falling ? gapPs[ch] : widthPs[ch]);
-      if (taken[ch] === 0) {
-        rise[ch] = 0;
+      const ch = this.take(limitPs);
+      if (ch < 0) break;
+      const b = ch * LANE;
+      const atPs = this.takenPs;
+      // PARITY has moved on: 0 = this edge was a falling one.
+      const falling = l[b + PARITY] === 0;
+      if (l[b + TAKEN] === 0) {
+        l[b + RISE] = 0;
         continue;
       }
       let nowNs = Math.floor(atPs * PER_NS);
@@ -365,32 +355,32 @@ export class TrainLoop {
         subPs -= 1000;
       }
       // TdcChannel.acamAccepts()
-      edges[ch]++;
-      const last = lastNs[ch];
+      l[b + EDGES]++;
+      const last = l[b + LAST_NS];
       if (last >= 0) {
         const dtNs = nowNs - last;
-        if (dtNs < 10 && dtNs * 1000 + subPs - lastPs[ch] < PAIR_RESOLUTION_PS) {
-          lost[ch]++;
-          rise[ch] = 0;
+        if (dtNs < 10 && dtNs * 1000 + subPs - l[b + LAST_PS] < PAIR_RESOLUTION_PS) {
+          l[b + LOST]++;
+          l[b + RISE] = 0;
           continue;
         }
       }
       // An edge HIT_DRAIN_NS past the FIFO's drain time finds it empty (no division needed).
-      const h = hit[ch];
-      const sinceNs = nowNs - hitAt[ch];
+      const h = l[b + HIT];
+      const sinceNs = nowNs - l[b + HIT_AT];
       const level = sinceNs >= HIT_DRAIN_NS * h + HIT_DRAIN_NS ? 0 : Math.max(0, h - sinceNs / HIT_DRAIN_NS);
-      hitAt[ch] = nowNs;
-      lastNs[ch] = nowNs;
-      lastPs[ch] = subPs;
+      l[b + HIT_AT] = nowNs;
+      l[b + LAST_NS] = nowNs;
+      l[b + LAST_PS] = subPs;
       if (level + 1 > HIT_FIFO_DEPTH) {
-        hit[ch] = level;
-        lost[ch]++;
-        rise[ch] = 0;
+        l[b + HIT] = level;
+        l[b + LOST]++;
+        l[b + RISE] = 0;
         continue;
       }
-      hit[ch] = level + 1;
-      const widthPasses = falling && rise[ch] === 1 && known[ch] === 1;
-      rise[ch] = falling ? 0 : 1;
+      l[b + HIT] = level + 1;
+      const widthPasses = falling && l[b + RISE] === 1 && l[b + KNOWN] === 1;
+      l[b + RISE] = falling ? 0 : 1;
       if (widthPasses) {
         // AcamGpx.skip(): the draws of a timestamp nobody needs.
         if (cells !== null) rng.nextU32();
@@ -452,57 +442,57 @@ export class TrainLoop {
         }
         if (!falling) {
           // TdcChannel.filter(): remember the rising edge.
-          held[ch] = 1;
-          flag[ch] = 1;
-          rSec[ch] = seconds;
-          rCoarse[ch] = coarse;
-          rFrac[ch] = fracTotal & 0xfff;
-          rBins[ch] = bins;
+          l[b + HELD] = 1;
+          l[b + FLAG] = 1;
+          l[b + R_SEC] = seconds;
+          l[b + R_COARSE] = coarse;
+          l[b + R_FRAC] = fracTotal & 0xfff;
+          l[b + R_BINS] = bins;
           continue;
         }
         // TdcChannel.filterFall(ts): the width check (skipped below when it cannot fail).
-        if (held[ch] === 1) {
-          let ticks = coarse - rCoarse[ch];
-          let secs = seconds - rSec[ch];
+        if (l[b + HELD] === 1) {
+          let ticks = coarse - l[b + R_COARSE];
+          let secs = seconds - l[b + R_SEC];
           if (ticks < 0) {
             ticks += COARSE_PER_SECOND;
             secs -= 1;
           }
           if (secs !== 0 || ticks < minTicks || ticks >= maxTicks) {
-            flag[ch] = 0;
-            filtered[ch]++;
+            l[b + FLAG] = 0;
+            l[b + FILTERED]++;
             continue;
           }
         }
       }
       // TdcChannel.filterFall(): the falling edge emits the held rising timestamp.
-      const flagged = flag[ch] === 1;
-      flag[ch] = 0;
-      if (held[ch] === 0 || (!flagged && !duplicateQuirk)) {
-        filtered[ch]++;
+      const flagged = l[b + FLAG] === 1;
+      l[b + FLAG] = 0;
+      if (l[b + HELD] === 0 || (!flagged && !duplicateQuirk)) {
+        l[b + FILTERED]++;
         continue;
       }
-      if (!flagged) duplicates[ch]++;
+      if (!flagged) l[b + DUPLICATES]++;
       // TdcChannel.numberInto(): muted in raw mode, else offset added (§2.11 carries), numbered.
-      if (raw[ch] === 1) {
-        muted[ch]++;
+      if (l[b + RAW] === 1) {
+        l[b + MUTED]++;
         continue;
       }
-      let frac = rFrac[ch] + (off3[ch] & TDC_FRAC_MASK);
+      let frac = l[b + R_FRAC] + (l[b + OFF3] & TDC_FRAC_MASK);
       let carry = 0;
       if (frac >= 4096) {
         frac -= 4096;
         carry = 1;
       }
-      let coarse = rCoarse[ch] + off2[ch] + carry;
-      let seconds = rSec[ch] + off1[ch];
+      let coarse = l[b + R_COARSE] + l[b + OFF2] + carry;
+      let seconds = l[b + R_SEC] + l[b + OFF1];
       while (coarse >= COARSE_PER_SECOND) {
         coarse -= COARSE_PER_SECOND;
         seconds++;
       }
-      const seq = seqs[ch];
-      seqs[ch] = (seq + 1) >>> 0;
-      stamps[ch]++;
+      const seq = l[b + SEQ];
+      l[b + SEQ] = (seq + 1) >>> 0;
+      l[b + STAMPS]++;
       const exported = seq >= 0 && seq < SEQ_MODULO ? seq : seq % SEQ_MODULO;
       // Into the queue; the buffers take it after the loop, in the same order (they draw nothing
       // from the rng and nothing in the loop reads them).
@@ -510,7 +500,8 @@ export class TrainLoop {
       const w = 4 * q;
       queueWords[w] = seconds >>> 0;
       queueWords[w + 1] = coarse >>> 0;
-      queueWords[w + 2] = (frac & TDC_FRAC_MASK) | ((rBins[ch] & TDC_RAW_BINS_MASK) << TDC_RAW_BINS_SHIFT);
+      queueWords[w + 2] =
+        (frac & TDC_FRAC_MASK) | ((l[b + R_BINS] & TDC_RAW_BINS_MASK) << TDC_RAW_BINS_SHIFT);
       queueWords[w + 3] = (ch & TDC_META_CHANNEL_MASK) | TDC_META_SLOPE | (exported << TDC_META_SEQ_SHIFT);
       queueCh[q] = ch;
       queueNs[q] = nowNs;

@@ -109,7 +109,7 @@ export class SparseDdr {
 
   /**
    * n consecutive records from addr, src[0 .. 4n − 1]: the same bytes as n writeRecord() calls, one
-   * copy per page (a TDC burst).
+   * page lookup per page (a TDC burst).
    */
   writeRecords(addr: number, src: Uint32Array, n: number): void {
     let i = 0;
@@ -125,7 +125,8 @@ export class SparseDdr {
       const from = 4 * i;
       const to = 4 * (i + fit);
       const w = this.wordsFor(a, false) ?? (anyNonZero(src, from, to) ? this.wordsFor(a, true) : undefined);
-      if (w) w.set(src.subarray(from, to), off >>> 2);
+      // A word loop: a burst is short, and set() on a subarray would allocate a view per burst.
+      if (w) for (let k = from, o = off >>> 2; k < to; k++, o++) w[o] = src[k];
       i += fit;
     }
   }
