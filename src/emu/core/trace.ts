@@ -35,8 +35,39 @@ export interface TraceDecoder {
   ): string;
 }
 
+const KINDS: readonly TraceKind[] = [
+  'cfg-read',
+  'cfg-write',
+  'read',
+  'write',
+  'guest-error',
+  'unimp',
+  'event',
+];
+const KIND_CODE: Record<TraceKind, number> = {
+  'cfg-read': 0,
+  'cfg-write': 1,
+  read: 2,
+  write: 3,
+  'guest-error': 4,
+  unimp: 5,
+  event: 6,
+};
+
+/**
+ * The ring keeps each field in its own array (numbers in typed arrays): recording an access
+ * stores a few numbers and two string references, no object; since() builds the records.
+ */
 export class TraceRing {
-  private readonly records: (TraceRecord | undefined)[];
+  private readonly seqs: Float64Array;
+  private readonly times: Float64Array;
+  private readonly kinds: Uint8Array;
+  private readonly devices: string[];
+  private readonly spaces: string[];
+  private readonly offsets: Float64Array;
+  private readonly widths: Uint8Array;
+  private readonly values: Float64Array;
+  private readonly texts: string[];
   /** Per ring slot: the decoder of a record whose text is not built yet (recordLazy), its BAR and context. */
   private readonly lazyDecoder: (TraceDecoder | undefined)[];
   private readonly lazyBar: Int32Array;
@@ -51,8 +82,16 @@ export class TraceRing {
     readonly capacity = 4096,
     private readonly clock: () => number = () => 0,
   ) {
-    this.records = new Array(capacity);
-    this.lazyDecoder = new Array(capacity);
+    this.seqs = new Float64Array(capacity);
+    this.times = new Float64Array(capacity);
+    this.kinds = new Uint8Array(capacity);
+    this.devices = new Array(capacity).fill('');
+    this.spaces = new Array(capacity).fill('');
+    this.offsets = new Float64Array(capacity);
+    this.widths = new Uint8Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.texts = new Array(capacity).fill('');
+    this.lazyDecoder = new Array(capacity).fill(undefined);
     this.lazyBar = new Int32Array(capacity);
     this.lazyCtx = new Int32Array(capacity);
   }
@@ -77,7 +116,7 @@ export class TraceRing {
   ): void {
     if (!this.enabled && kind !== 'guest-error' && kind !== 'unimp') return;
     this.lazyDecoder[this.head] = undefined;
-    this.push(kind, device, space, offset, width, value, text);
+    this.push(KIND_CODE[kind], device, space, offset, width, value, text);
   }
 
   /**
@@ -101,11 +140,11 @@ export class TraceRing {
     this.lazyDecoder[i] = decoder;
     this.lazyBar[i] = bar;
     this.lazyCtx[i] = ctx;
-    this.push(kind, device, space, offset, width, value, '');
+    this.push(kind === 'read' ? 2 : 3, device, space, offset, width, value, '');
   }
 
   private push(
-    kind: TraceKind,
+    kind: number,
     device: string,
     space: string,
     offset: number,
@@ -113,19 +152,17 @@ export class TraceRing {
     value: number,
     text: string,
   ): void {
-    this.seq++;
-    this.records[this.head] = {
-      seq: this.seq,
-      atNs: this.clock(),
-      kind,
-      device,
-      space,
-      offset,
-      width,
-      value,
-      text,
-    };
-    this.head = (this.head + 1) % this.capacity;
+    const i = this.head;
+    this.seqs[i] = ++this.seq;
+    this.times[i] = this.clock();
+    this.kinds[i] = kind;
+    this.devices[i] = device;
+    this.spaces[i] = space;
+    this.offsets[i] = offset;
+    this.widths[i] = width;
+    this.values[i] = value;
+    this.texts[i] = text;
+    this.head = i + 1 === this.capacity ? 0 : i + 1;
     if (this.count < this.capacity) this.count++;
   }
 
@@ -135,23 +172,35 @@ export class TraceRing {
     const start = (this.head - this.count + this.capacity) % this.capacity;
     for (let i = 0; i < this.count; i++) {
       const at = (start + i) % this.capacity;
-      const r = this.records[at];
-      if (!r || r.seq <= afterSeq) continue;
+      if (this.seqs[at] <= afterSeq) continue;
+      const kind = KINDS[this.kinds[at]];
       const decoder = this.lazyDecoder[at];
       if (decoder !== undefined) {
-        const dir = r.kind === 'read' ? 'read' : 'write';
-        const width = r.width as 1 | 2 | 4;
-        r.text = decoder.describe?.(this.lazyBar[at], r.offset, dir, r.value, width, this.lazyCtx[at]) ?? '';
+        const dir = kind === 'read' ? 'read' : 'write';
+        const width = this.widths[at] as 1 | 2 | 4;
+        const ctx = this.lazyCtx[at];
+        this.texts[at] =
+          decoder.describe?.(this.lazyBar[at], this.offsets[at], dir, this.values[at], width, ctx) ?? '';
         this.lazyDecoder[at] = undefined;
       }
-      out.push(r);
+      out.push({
+        seq: this.seqs[at],
+        atNs: this.times[at],
+        kind,
+        device: this.devices[at],
+        space: this.spaces[at],
+        offset: this.offsets[at],
+        width: this.widths[at],
+        value: this.values[at],
+        text: this.texts[at],
+      });
     }
     return out;
   }
 
   clear(): void {
-    this.records.fill(undefined);
     this.lazyDecoder.fill(undefined);
+    this.texts.fill('');
     this.head = 0;
     this.count = 0;
   }
