@@ -13,6 +13,12 @@ export interface LabTime {
   advanceTo(tNs: number): void;
   /** Time of the lab's next event, Infinity if none. */
   nextEventNs(): number;
+  /**
+   * Lab events due within this many ns are polled for on every turn of the event loop (default
+   * 1.5 ms, for UART character times while the guest idles). A lab with events all the time (a
+   * whole Machine: disks, TDC) should give 0: it is then woken by timers only (about 1 ms apart).
+   */
+  readonly pollWithinNs?: number;
 }
 
 /** Host timers (Node and Web Workers both have these; setImmediate is Node's). */
@@ -51,8 +57,7 @@ function hostTimers(): Timers {
   };
 }
 
-/** Lab events due within this much of v86's time are polled for, not waited on with setTimeout. */
-const POLL_WITHIN_NS = 1_500_000;
+const DEFAULT_POLL_WITHIN_NS = 1_500_000;
 
 export class V86Clock {
   /** labNs = v86 ms × 1e6 + offsetNs. */
@@ -62,6 +67,7 @@ export class V86Clock {
   private polling = false;
   private stopped = false;
   private readonly timers = hostTimers();
+  private readonly pollWithinNs: number;
   /** Times the lab was advanced (for the report). */
   syncs = 0;
 
@@ -70,6 +76,7 @@ export class V86Clock {
     private readonly lab: LabTime,
   ) {
     this.offsetNs = 0;
+    this.pollWithinNs = lab.pollWithinNs ?? DEFAULT_POLL_WITHIN_NS;
     this.rebase();
   }
 
@@ -104,7 +111,7 @@ export class V86Clock {
     const next = this.lab.nextEventNs();
     if (!Number.isFinite(next)) return;
     const dueNs = next - this.v86Ns();
-    if (dueNs <= POLL_WITHIN_NS) {
+    if (dueNs <= this.pollWithinNs && this.pollWithinNs > 0) {
       if (this.polling) return;
       this.polling = true;
       this.timers.immediate(() => {
@@ -122,7 +129,7 @@ export class V86Clock {
         this.wakeAtNs = Number.POSITIVE_INFINITY;
         this.tick();
       },
-      Math.max(0, Math.floor((dueNs - POLL_WITHIN_NS) / 1e6)),
+      Math.max(0, Math.floor((dueNs - this.pollWithinNs) / 1e6)),
     );
   }
 

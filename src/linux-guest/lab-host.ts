@@ -52,5 +52,7 @@ function machineLab(machine: Machine, rack: SerialRack): LinuxLab {
       if (t > machine.nowNs) machine.run(t - machine.nowNs);
     },
     nextEventNs: () => machine.sched.peekNs(),
+    // The disks and the TDC always have an event due: timers only, or the process never rests.
+    pollWithinNs: 0,
   };
 }
