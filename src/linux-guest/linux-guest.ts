@@ -10,6 +10,7 @@
 //     bzImage, initrd,                                   // cold boot ('cold')
 //     snapshot,                                          // or start from a saved state ('snapshot')
 //     prompt: '/ # ',                                    // manifest.json "prompt"
+//     hostInput: 'unpaced',                              // default; or 'line-rate' (see the option)
 //   });
 //   guest.from                                           // 'snapshot' | 'cold'
 //   guest.onConsole((bytes) => ...)                      // ttyS0 (kernel log, console shell)
@@ -23,9 +24,14 @@
 //   await guest.destroy()
 //
 // Time: the lab's clock follows v86's (lab-clock.ts); this mode is real-time, not deterministic.
-// Trap 2 (linux-guest.md): the upstream ipoctal driver never calls tty_wakeup(), so closing a
-// port with bytes still queued waits closing_wait (30 s). Keep ports open while writing
-// (`exec 3>/dev/ipoctal.0.0.3; echo hi >&3`); real hardware does the same.
+// What Linux 6.1's ipoctal driver does, faithfully reproduced (real hardware does the same):
+//  - trap 2: it never calls tty_wakeup(), so a LAST close with bytes still queued waits
+//    closing_wait (30 s); and every close (ipoctal_close → ipoctal_free_channel) drops the bytes
+//    still queued, even when another process keeps the port open. Keep a port open until its
+//    bytes are out (`exec 3>/dev/ipoctal.0.0.3; echo hi >&3`, close later);
+//  - it knows 75..38400 baud only (stty 57600 / 115200 fail, the port stays at 38400);
+//  - set_termios turns the receiver off on an open port (it clears rx_enable, then re-enables
+//    RX only if rx_enable): set modes while the port is closed (stty -F), as guest/init does.
 import { V86 } from 'v86';
 import type { SerialRackSnapshot } from '../emu/serial/serial-rack';
 import { V86Clock } from './lab-clock';
