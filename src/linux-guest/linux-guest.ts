@@ -177,7 +177,15 @@ export class LinuxGuest {
     const bridge = new Tpci200Bridge(internals, options.lab.rack, clock);
     if (snapshot) {
       await emulator.restore_state(snapshot.v86);
-      options.lab.rack.restore(snapshot.lab.rack);
+      try {
+        options.lab.rack.restore(snapshot.lab.rack);
+      } catch (e) {
+        await emulator.destroy();
+        throw new Error(
+          `Linux guest snapshot: its device-model state does not fit the current models ` +
+            `(${e instanceof Error ? e.message : String(e)}); run npm run guest:build to take it again`,
+        );
+      }
       clock.rebase();
       bridge.resyncIrq();
     }
