@@ -148,7 +148,19 @@ describe('throttle group properties', () => {
         },
       ),
       // The example is a CI counterexample: two reads and a write at t=0 with iops 6 (see the slack above).
-      { numRuns: 60, examples: [[6, [[0, 0, false], [0, 0, false], [0, 0, true]]]] },
+      {
+        numRuns: 60,
+        examples: [
+          [
+            6,
+            [
+              [0, 0, false],
+              [0, 0, false],
+              [0, 0, true],
+            ],
+          ],
+        ],
+      },
     );
   });
 });
