@@ -21,6 +21,7 @@ import { RateMeter } from '../core/telemetry';
 import type { Subsystem } from '../subsystem';
 import { BlockStats, type BlockStatsSnapshot } from './blockstats';
 import { type BlockRequest, type DiskSnapshot, VirtualDisk } from './disk';
+import { GroupMeters } from './group-meters';
 import { type ArgSpec, checkArgs } from './qmp-args';
 import type { Direction } from './throttle';
 import {
@@ -84,7 +85,7 @@ interface Drive {
   stats: BlockStats;
   job: WorkloadJob;
   /** The meters of the group they were looked up for (cache of metersFor; null = look up again). */
-  meters: RateMeter[] | null;
+  meters: GroupMeters | null;
   metersGroup: ThrottleGroup | null;
 }
 
@@ -147,7 +148,7 @@ export class BlockLayer implements Subsystem {
   private readonly engine: ThrottleGroups;
   private readonly diskOwner: number;
   private readonly workloadOwner: number;
-  private readonly meters = new Map<string, RateMeter[]>();
+  private readonly meters = new Map<string, GroupMeters>();
   private nextRequestId = 1;
   /** Completed request objects, reused by the next issue (no allocation per request). */
   private readonly freeRequests: BlockRequest[] = [];
@@ -293,13 +294,7 @@ export class BlockLayer implements Subsystem {
         d.meters = meters;
         d.metersGroup = g;
       }
-      const nowNs = this.sched.nowNs;
-      const bytes = req.bytes;
-      // dir 0 = read: meters 2 and 4; dir 1 = write: meters 3 and 5.
-      meters[0].add(nowNs, 1);
-      meters[1].add(nowNs, bytes);
-      meters[2 + dir].add(nowNs, 1);
-      meters[4 + dir].add(nowNs, bytes);
+      meters.add(this.sched.nowNs, dir, req.bytes);
     }
     d.disk.submit(req);
   }
@@ -315,10 +310,10 @@ export class BlockLayer implements Subsystem {
     d.job.completed();
   }
 
-  private metersFor(group: string): RateMeter[] {
+  private metersFor(group: string): GroupMeters {
     let m = this.meters.get(group);
     if (!m) {
-      m = METER_KEYS.map(() => new RateMeter());
+      m = new GroupMeters();
       this.meters.set(group, m);
     }
     return m;
@@ -400,7 +395,7 @@ export class BlockLayer implements Subsystem {
     const nowNs = this.sched.nowNs;
     return this.engine.allGroups().map((g) => {
       const meters = this.meters.get(g.name);
-      const rates = Object.fromEntries(METER_KEYS.map((k, i) => [k, meters ? meters[i].rate(nowNs) : 0]));
+      const rates = Object.fromEntries(METER_KEYS.map((k, i) => [k, meters ? meters.rate(i, nowNs) : 0]));
       return {
         name: g.name,
         members: [...g.members].reverse().map((m) => m.name),
@@ -486,7 +481,7 @@ export class BlockLayer implements Subsystem {
         stats: d.stats.snapshot(),
       })),
       throttle: this.engine.snapshot(),
-      meters: Object.fromEntries([...this.meters].map(([k, ms]) => [k, ms.map((m) => m.snapshot())])),
+      meters: Object.fromEntries([...this.meters].map(([k, ms]) => [k, ms.snapshot()])),
     };
   }
 
@@ -526,7 +521,7 @@ export class BlockLayer implements Subsystem {
     for (const [k, ms] of Object.entries(s.meters ?? {})) {
       const meters = METER_KEYS.map(() => new RateMeter());
       for (let i = 0; i < meters.length; i++) meters[i].restore(ms[i]);
-      this.meters.set(k, meters);
+      this.meters.set(k, new GroupMeters(meters));
     }
   }
 }

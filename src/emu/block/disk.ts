@@ -89,8 +89,7 @@ export class VirtualDisk {
     const req = inService[i];
     if (i === 0) inService.shift();
     else inService.splice(i, 1);
-    const next = this.waiting.length > 0 ? this.waiting.shift() : undefined;
-    if (next) this.start(next);
+    if (this.waiting.length > 0) this.start(this.waiting.shift() as BlockRequest);
     return req;
   }
 

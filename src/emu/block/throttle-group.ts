@@ -159,6 +159,8 @@ export class ThrottleGroups {
   private readonly wokenReqs: ThrottleRequest[] = [];
   private wokenCount = 0;
   private depth = 0;
+  /** Sum of every member's `disabled`: 0 means no drain is in progress anywhere. */
+  private disabledTotal = 0;
 
   constructor(
     private readonly sched: Scheduler,
@@ -272,10 +274,12 @@ export class ThrottleGroups {
   drain(m: ThrottleMember): void {
     if (!m.group) return;
     m.disabled++;
+    this.disabledTotal++;
     try {
       this.restartMember(m);
     } finally {
       m.disabled--;
+      this.disabledTotal--;
     }
   }
 
@@ -288,8 +292,8 @@ export class ThrottleGroups {
       this.hooks.onDispatch(m, dir, req);
       return;
     }
-    const token = this.nextToken(m, dir);
-    if (g.armed[dir] && token.disabled === 0) {
+    // With no member draining, every token has disabled = 0: the walk of nextToken can wait.
+    if (g.armed[dir] && (this.disabledTotal === 0 || this.nextToken(m, dir).disabled === 0)) {
       // The group timer is armed: scheduleTimer would answer "throttled" and change nothing,
       // and nothing can wake, so the handler bracket below is not needed.
       m.pending[dir]++;
@@ -298,7 +302,7 @@ export class ThrottleGroups {
     }
     this.enter();
     try {
-      const mustWait = this.scheduleTimer(token, dir);
+      const mustWait = this.scheduleTimer(this.nextToken(m, dir), dir);
       if (mustWait || m.pending[dir] > 0) {
         m.pending[dir]++;
         m.queues[dir].push(req);
@@ -537,5 +541,7 @@ export class ThrottleGroups {
       }
       m.disabled = ms.disabled;
     }
+    this.disabledTotal = 0;
+    for (const m of this.members.values()) this.disabledTotal += m.disabled;
   }
 }

@@ -137,6 +137,7 @@ export class WorkloadJob {
   private gapNs = 0;
   private directionRule = MIXED;
   private sequential = false;
+  private idle = false;
   /** Issued and not completed yet (throttle queue + disk). */
   outstanding = 0;
   private nextIssueNs: number;
@@ -165,6 +166,7 @@ export class WorkloadJob {
     this.gapNs = pacingGapNs(w);
     this.sequential = isSequential(w);
     this.directionRule = directionRule(w);
+    this.idle = w.rw === 'none';
   }
 
   /** Replaces the job (x-workload-set) and starts issuing at once. */
@@ -193,8 +195,8 @@ export class WorkloadJob {
 
   /** Issues requests while iodepth allows, respecting the pacing caps. */
   private pump(): void {
+    if (this.idle) return;
     const w = this.current;
-    if (w.rw === 'none') return;
     const gapNs = this.gapNs;
     const rule = this.directionRule;
     while (this.outstanding < w.iodepth) {

@@ -28,6 +28,11 @@ export interface SchedulerSnapshot {
   events: { atNs: number; priority: number; seq: number; owner: string; kind: number; arg: number }[];
 }
 
+/** Out of line, so at() stays small enough to inline into its callers. */
+function badTime(atNs: number): never {
+  throw new RangeError(`scheduler: bad time ${atNs}`);
+}
+
 function before(a: SchedEvent, b: SchedEvent): boolean {
   if (a.atNs !== b.atNs) return a.atNs < b.atNs;
   if (a.priority !== b.priority) return a.priority < b.priority;
@@ -85,7 +90,7 @@ export class Scheduler {
 
   /** Schedules an event at absolute time atNs (clamped to now). Lower priority runs first. */
   at(atNs: number, owner: number, kind = 0, arg = 0, priority = 0): EventId {
-    if (!Number.isFinite(atNs)) throw new RangeError(`scheduler: bad time ${atNs}`);
+    if (!Number.isFinite(atNs)) badTime(atNs);
     const t = atNs < this.now ? this.now : Math.trunc(atNs);
     const seq = this.nextSeq++;
     // Called from the handler of the event at the root (running): its object and its slot take
