@@ -30,7 +30,7 @@ async function timeToShell(page: Page, from: 'snapshot' | 'cold'): Promise<numbe
   await expect(radio).toBeEnabled({ timeout: 30_000 }); // the worker found the image
   if (from === 'cold') await page.getByRole('radio', { name: 'cold boot (shows the kernel log)' }).check();
   // A string, not a function: benches run under tsx, whose helpers do not exist in the page.
-  await page.evaluate(`window.__linuxStart = new Promise((resolve) => {
+  await page.evaluate(`void (window.__linuxStart = new Promise((resolve) => {
     let t0 = 0;
     document.addEventListener('change', () => { if (t0 === 0) t0 = performance.now(); }, true);
     const seen = new MutationObserver(() => {
@@ -40,7 +40,7 @@ async function timeToShell(page: Page, from: 'snapshot' | 'cold'): Promise<numbe
       }
     });
     seen.observe(document.body, { subtree: true, childList: true });
-  })`);
+  }))`);
   await radio.click();
   return Number(await page.evaluate('window.__linuxStart')) / 1000;
 }
