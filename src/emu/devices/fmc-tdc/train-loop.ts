@@ -169,16 +169,13 @@ export class TrainLoop {
       this.wholePs()
     ) {
       this.load(channels);
-      acam.outlierCountdown = this.runFast(
-        limitPs,
-        channels[0].filterSettings,
-        buffers,
-        acam,
-        timeBase,
-        rng,
-        cells,
-      );
-      this.drainQueue(buffers);
+      // runFast() stops early when its queue is full: the buffers take the queue, then it goes on.
+      for (;;) {
+        acam.outlierCountdown = this.runFast(limitPs, channels[0].filterSettings, acam, timeBase, rng, cells);
+        const full = this.queueLength[0] === QUEUE;
+        this.drainQueue(buffers);
+        if (!full) break;
+      }
       this.store(channels);
     } else this.runEach(limitPs, channels);
   }
@@ -308,11 +305,13 @@ export class TrainLoop {
     }
   }
 
-  /** The fast form (header): tagEdge() inlined over the lanes. Returns the outlier countdown. */
+  /**
+   * The fast form (header): tagEdge() inlined over the lanes, up to limitPs or until the queue is
+   * full (queueLength). Returns the outlier countdown.
+   */
   private runFast(
     limitPs: number,
     filter: { minTicks: number; maxTicks: number; duplicateQuirk: boolean },
-    buffers: readonly TdcDmaBuffer[],
     acam: AcamGpx,
     timeBase: TdcTimeBase,
     rng: Rng,
@@ -506,10 +505,7 @@ export class TrainLoop {
       queueCh[q] = ch;
       queueNs[q] = nowNs;
       queueLength[0] = queued;
-      if (queued === QUEUE) {
-        this.drainQueue(buffers);
-        queued = 0;
-      }
+      if (queued === QUEUE) break;
     }
     // Nothing after the loop but the return: code first run after an on-stack replacement has no
     // type feedback, and V8 would leave its optimised loop there on every call until recompiled.
