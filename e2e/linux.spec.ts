@@ -112,6 +112,18 @@ test('typing in port 3 comes back through the Linux echo loop, and switching bac
   await expect(page.getByRole('region', { name: 'console terminal', exact: true })).toHaveCount(0);
 });
 
+test('the bus trace shows the Linux driver writing the echoed character to the THR, decoded', async ({
+  page,
+}) => {
+  await startLinux(page);
+  await page.getByRole('button', { name: 'capture trace' }).click();
+  await typeIn(page, 1, 'q'); // port 1's cat echoes it: Linux's ipoctal driver writes it to THRB
+  await page.getByRole('searchbox', { name: 'trace filter' }).fill('THRB');
+  await expect(page.getByRole('table', { name: 'bus accesses, newest first' })).toContainText(
+    'THRB DATA=113',
+  );
+});
+
 test('the console terminal answers a command typed at the ttyS0 shell', async ({ page }) => {
   await startLinux(page);
   await page.getByRole('region', { name: 'console terminal', exact: true }).locator('.xterm').click();
