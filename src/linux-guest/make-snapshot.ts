@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import v86Package from 'v86/package.json' with { type: 'json' };
 import { standaloneLab } from './lab-host';
 import { LINUX_MEMORY_BYTES, LinuxGuest } from './linux-guest';
-import { loadGuestImages, SNAPSHOT_LAB_FILE, SNAPSHOT_V86_FILE } from './node-images';
+import { coldBootOptions, loadGuestImages, SNAPSHOT_LAB_FILE, SNAPSHOT_V86_FILE } from './node-images';
 
 const sha256 = (data: Uint8Array | ArrayBuffer) =>
   createHash('sha256')
@@ -59,14 +59,7 @@ export async function makeSnapshot(dir: string, log: (line: string) => void = co
   }
   const lab = standaloneLab();
   const t0 = performance.now();
-  const guest = await LinuxGuest.start({
-    lab,
-    wasm: images.wasm,
-    bios: images.bios,
-    bzImage: images.bzImage,
-    initrd: images.initrd,
-    ...(typeof images.manifest.prompt === 'string' ? { prompt: images.manifest.prompt } : {}),
-  });
+  const guest = await LinuxGuest.start(coldBootOptions(images, lab));
   try {
     await guest.waitForPrompt(120_000);
     await guest.waitForPort(0, guest.prompt, 30_000);

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import type { LinuxGuestSnapshot, LinuxLabSnapshot } from './linux-guest';
+import type { LinuxLab } from './lab-host';
+import type { LinuxGuestOptions, LinuxGuestSnapshot, LinuxLabSnapshot } from './linux-guest';
 import { type CompiledWasm, wasmApi } from './wasm';
 
 /** Where `npm run guest:build` writes the image, relative to the repository root. */
@@ -88,4 +89,16 @@ export function loadGuestImages(dir = defaultGuestDir(), options: { snapshot?: b
       lab: JSON.parse(new TextDecoder().decode(file(SNAPSHOT_LAB_FILE))) as LinuxLabSnapshot,
     };
   return images;
+}
+
+/** LinuxGuest.start options for a cold boot of these images (kernel + initramfs) on a lab. */
+export function coldBootOptions(images: GuestImages, lab: LinuxLab): LinuxGuestOptions {
+  return {
+    lab,
+    wasm: images.wasm,
+    bios: images.bios,
+    bzImage: images.bzImage,
+    initrd: images.initrd,
+    ...(typeof images.manifest.prompt === 'string' ? { prompt: images.manifest.prompt } : {}),
+  };
 }
