@@ -188,7 +188,7 @@ function channelRows(rack: SerialRack, c: number): RegisterRow[] {
   const reg = (base: string) => `${base}${half}` as keyof typeof BLOCK_REGS & string;
   const rx = scc.rxFrame(c);
   const tx = scc.txFrame(c);
-  const fifo = ch.rxFifo.map((e) => hex(e.byte)).join(' ');
+  const fifo = ch.rxFifo.map((e) => hex(e & 0xff)).join(' ');
   const rows: RegisterRow[] = [
     row(SCC_REGS, reg('MR1'), ch.mr1, `MR1${L}`),
     row(SCC_REGS, reg('MR2'), ch.mr2, `MR2${L}`),

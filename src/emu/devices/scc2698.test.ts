@@ -507,6 +507,26 @@ describe('SCC2698B receiver', () => {
     expect(scc.read(reg(5, 'SR')) & SR_TXEMT).toBe(SR_TXEMT);
   });
 
+  it('restores FIFO entries saved as { byte, flags } objects (older snapshots)', () => {
+    const { sched, scc, open } = rig();
+    open(1);
+    scc.receiveFromHost(1, 0x41, undefined, 'parity');
+    scc.receiveFromHost(1, 0x42);
+    sched.runUntil(3 * CHAR_9600_8N1_NS);
+    const snap = scc.snapshot();
+    const old = JSON.parse(JSON.stringify(snap));
+    old.channels[1].rxFifo = [
+      { byte: 0x41, flags: SR_PE },
+      { byte: 0x42, flags: 0 },
+    ];
+    scc.restore(old);
+    expect(stableStringify(scc.snapshot())).toBe(stableStringify(snap));
+    expect(scc.read(reg(1, 'SR')) & (SR_PE | SR_RXRDY)).toBe(SR_PE | SR_RXRDY);
+    expect(scc.read(reg(1, 'RHR'))).toBe(0x41);
+    expect(scc.read(reg(1, 'SR')) & SR_PE).toBe(0);
+    expect(scc.read(reg(1, 'RHR'))).toBe(0x42);
+  });
+
   it('reports FFULL in ISR instead of RxRDY when MR1 RxINT select is set', () => {
     const { sched, scc, open } = rig();
     open(0, 0x53);

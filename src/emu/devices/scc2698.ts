@@ -138,11 +138,15 @@ const EV_LINE_DONE = 3;
 const EV_BREAK_END = 4;
 const EV_COUNTER = 5;
 
-interface RxEntry {
-  byte: number;
-  /** SR[7:5] bits of this character: PE, FE, RB. */
-  flags: number;
-}
+/**
+ * A received character as the FIFO holds it: the data byte in bits 7:0 and its SR[7:5] bits
+ * (PE, FE, RB) in bits 15:13, i.e. byte | flags << 8 (a number: no object per character).
+ * Older snapshots hold { byte, flags } objects; restore converts them.
+ */
+type RxEntry = number;
+const entryOf = (byte: number, flags: number): RxEntry => (byte & 0xff) | ((flags & 0xe0) << 8);
+const entryByte = (e: RxEntry) => e & 0xff;
+const entryFlags = (e: RxEntry) => (e >> 8) & 0xe0;
 
 interface HostChar {
   byte: number;
@@ -505,7 +509,7 @@ export class Scc2698 {
     if (ch.txRdy) v |= SR_TXRDY;
     if (ch.txEmt) v |= SR_TXEMT;
     if (ch.overrun) v |= SR_OVERRUN;
-    v |= ch.mr1 & 0x20 ? ch.blockErrors : (ch.rxFifo[0]?.flags ?? 0);
+    v |= ch.mr1 & 0x20 ? ch.blockErrors : ch.rxFifo.length > 0 ? entryFlags(ch.rxFifo[0]) : 0;
     return v;
   }
 
@@ -948,10 +952,10 @@ export class Scc2698 {
   private readRhr(c: number): number {
     const ch = this.ch(c);
     const top = popFront(ch.rxFifo);
-    if (!top) return ch.lastRhr; // empty FIFO: previous byte, no state change (QEMU)
-    const byte = top.byte;
+    if (top === undefined) return ch.lastRhr; // empty FIFO: previous byte, no state change (QEMU)
+    const byte = entryByte(top);
     ch.lastRhr = byte;
-    if (ch.rxHold) {
+    if (ch.rxHold !== null) {
       ch.rxFifo.push(ch.rxHold);
       ch.rxHold = null;
     }
@@ -992,10 +996,10 @@ export class Scc2698 {
       ch.inBreak = true;
       ch.deltaBreak = true;
     }
-    const entry: RxEntry = { byte: isBreak ? 0 : byte, flags };
+    const entry = entryOf(isBreak ? 0 : byte, flags);
     if (ch.rxFifo.length < RX_FIFO_DEPTH) ch.rxFifo.push(entry);
     else {
-      if (ch.rxHold) ch.overrun = true; // the 5th character overwrites the waiting 4th
+      if (ch.rxHold !== null) ch.overrun = true; // the 5th character overwrites the waiting 4th
       ch.rxHold = entry;
     }
     if (overrun) ch.overrun = true;
@@ -1108,7 +1112,7 @@ export class Scc2698 {
   /** Unpaced line: host characters enter until the FIFO is full (none waits in the shifter). */
   private fillUnpaced(c: number): void {
     const ch = this.ch(c);
-    while (queued(ch) > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && !ch.rxHold) {
+    while (queued(ch) > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && ch.rxHold === null) {
       const next = dequeue(ch);
       if (typeof next === 'number' && ch.hostFrame === null) {
         // The sender uses the receiver's own frame: sampleFrame gives the data bits back, no
@@ -1295,8 +1299,16 @@ export class Scc2698 {
     check(snap?.v === 1, 'scc2698: version');
     check(Array.isArray(snap.channels) && snap.channels.length === 8, 'scc2698: 8 channels');
     check(Array.isArray(snap.blocks) && snap.blocks.length === 4, 'scc2698: 4 blocks');
+    const isEntry = (e: unknown) =>
+      typeof e === 'number' ||
+      (typeof (e as { byte?: unknown })?.byte === 'number' &&
+        typeof (e as { flags?: unknown }).flags === 'number');
     for (const ch of snap.channels) {
-      check(Array.isArray(ch.rxFifo) && ch.rxFifo.length <= RX_FIFO_DEPTH, 'scc2698: rx fifo');
+      check(
+        Array.isArray(ch.rxFifo) && ch.rxFifo.length <= RX_FIFO_DEPTH && ch.rxFifo.every(isEntry),
+        'scc2698: rx fifo',
+      );
+      check(ch.rxHold === null || isEntry(ch.rxHold), 'scc2698: rx hold');
       check(
         Array.isArray(ch.hostQueue) && Number.isInteger(ch.hostHead) && ch.hostHead <= ch.hostQueue.length,
         'scc2698: host queue',
@@ -1313,6 +1325,13 @@ export class Scc2698 {
       for (const k of ['acr', 'imr', 'opcr', 'ctur', 'ctlr', 'counterEvent'] as const)
         check(Number.isInteger(b[k]), `scc2698: ${k}`);
     this.s = cloneState(snap);
+    // Entries saved as { byte, flags } objects (older snapshots) become numbers.
+    const asEntry = (e: unknown): RxEntry =>
+      typeof e === 'number' ? e : entryOf((e as { byte: number }).byte, (e as { flags: number }).flags);
+    for (const ch of this.s.channels) {
+      ch.rxFifo = ch.rxFifo.map(asEntry);
+      if (ch.rxHold !== null) ch.rxHold = asEntry(ch.rxHold);
+    }
     // Tell the listeners the restored levels.
     for (let k = 0; k < 4; k++) for (const l of this.irqListeners) l(k, this.s.blocks[k].irq);
   }

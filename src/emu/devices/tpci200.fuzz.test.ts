@@ -71,7 +71,7 @@ describe('TPCI200 + IP-Octal fuzz', () => {
       const st = chip.state;
       for (const ch of st.channels) {
         if (ch.rxFifo.length > 3) throw new Error(`step ${i}: FIFO holds ${ch.rxFifo.length}`);
-        if (ch.rxHold && ch.rxFifo.length < 3)
+        if (ch.rxHold !== null && ch.rxFifo.length < 3)
           throw new Error(`step ${i}: hold register used with FIFO room`);
       }
       for (let b = 0; b < 4; b++) {
