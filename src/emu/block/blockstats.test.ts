@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BlockStats } from './blockstats';
 import { READ, WRITE } from './throttle';
@@ -66,5 +67,88 @@ describe('BlockStats', () => {
     r.restore(structuredClone(s.snapshot()));
     expect(r.query(2e9)).toEqual(s.query(2e9));
     expect(() => r.restore({ v: 2 } as never)).toThrow();
+  });
+});
+
+describe('BlockStats held completions', () => {
+  // Reference: QEMU's TimedAverage updated at every completion (two windows per direction,
+  // staggered by half a period), written out independently of blockstats.ts.
+  type W = { startNs: number; expireNs: number; count: number; sum: number; min: number; max: number };
+  function reference(
+    intervals: readonly number[],
+    events: { gapNs: number; dir: 0 | 1; latencyNs: number; query: boolean }[],
+  ) {
+    const fresh = (start: number, p: number): W => ({
+      startNs: start,
+      expireNs: start + p,
+      count: 0,
+      sum: 0,
+      min: 0,
+      max: 0,
+    });
+    const timed = intervals.map((s) => {
+      const p = s * 1e9;
+      return { s, p, w: [0, 1].map(() => [fresh(0, p), fresh(-p / 2, p)]) };
+    });
+    const expire = (w: W, p: number, now: number) => {
+      if (now < w.expireNs) return;
+      const late = (now - w.expireNs) % p;
+      Object.assign(w, fresh(now - late, p));
+    };
+    let now = 0;
+    for (const e of events) {
+      now += e.gapNs;
+      for (const t of timed) {
+        for (const w of t.w[e.dir]) {
+          expire(w, t.p, now);
+          if (w.count === 0 || e.latencyNs < w.min) w.min = e.latencyNs;
+          if (w.count === 0 || e.latencyNs > w.max) w.max = e.latencyNs;
+          w.count++;
+          w.sum += e.latencyNs;
+        }
+      }
+      if (e.query) {
+        for (const t of timed) {
+          for (const d of [0, 1]) {
+            const [a, b] = t.w[d];
+            expire(a, t.p, now);
+            expire(b, t.p, now);
+          }
+        }
+      }
+    }
+    return timed.map((t) => t.w);
+  }
+
+  it('reports and snapshots exactly what an update per completion gives', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            gapNs: fc.oneof(
+              fc.constant(0),
+              fc.integer({ min: 1, max: 400_000_000 }),
+              fc.integer({ min: 0, max: 5e9 }),
+            ),
+            dir: fc.constantFrom(0 as const, 1 as const),
+            latencyNs: fc.integer({ min: 0, max: 2e9 }),
+            query: fc.boolean(),
+          }),
+          { maxLength: 200 },
+        ),
+        fc.constantFrom([1], [1, 60], [2, 3]),
+        (events, intervals) => {
+          const s = new BlockStats(intervals, 0);
+          let now = 0;
+          for (const e of events) {
+            now += e.gapNs;
+            s.account(e.dir, 1, e.latencyNs, now);
+            if (e.query) s.query(now);
+          }
+          const ref = reference(intervals, events);
+          expect(s.snapshot().intervals.map((i) => i.windows)).toEqual(ref);
+        },
+      ),
+    );
   });
 });

@@ -99,6 +99,29 @@ class TimedAverage {
     }
   }
 
+  /** Folds in completions held by BlockStats (none of them reached an expiry: no expire here). */
+  merge(dir: Direction, count: number, sum: number, min: number, max: number): void {
+    const ws = this.windows[dir];
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i];
+      if (w.count === 0 || min < w.min) w.min = min;
+      if (w.count === 0 || max > w.max) w.max = max;
+      w.count += count;
+      w.sum += sum;
+    }
+  }
+
+  /** Earliest expiry and largest sum of dir's windows. */
+  earliestExpiry(dir: Direction): number {
+    const [a, b] = this.windows[dir];
+    return Math.min(a.expireNs, b.expireNs);
+  }
+
+  largestSum(dir: Direction): number {
+    const [a, b] = this.windows[dir];
+    return Math.max(a.sum, b.sum);
+  }
+
   /** The older of the two windows, after expiring both. */
   current(dir: Direction, nowNs: number): Window {
     const [a, b] = this.windows[dir];
@@ -114,6 +137,15 @@ export class BlockStats {
   readonly totalTimeNs: [number, number] = doublePair();
   lastAccessNs = DOUBLE_SEED;
   private timed: TimedAverage[] = [];
+  /**
+   * Completions not yet folded into the timed_stats windows, per direction at dir * 4: count,
+   * latency sum, min, max. They are held while the time stays before every window's expiry
+   * (heldUntilNs) and the sums stay exact integers (heldRoomNs), then folded in at once (merge),
+   * which leaves the windows exactly as one update per completion does.
+   */
+  private readonly held = new Float64Array(8);
+  private readonly heldUntilNs = doublePair(-1);
+  private readonly heldRoomNs = doublePair(0);
 
   constructor(intervalsS: readonly number[] = [], nowNs = 0) {
     this.lastAccessNs = -1;
@@ -126,6 +158,28 @@ export class BlockStats {
 
   setIntervals(intervalsS: readonly number[], nowNs: number): void {
     this.timed = intervalsS.map((s) => new TimedAverage(s, nowNs));
+    this.dropHeld();
+  }
+
+  /** Forgets held completions (their windows are being replaced). */
+  private dropHeld(): void {
+    this.held.fill(0);
+    this.heldUntilNs[0] = -1;
+    this.heldUntilNs[1] = -1;
+  }
+
+  /** Folds held completions of dir into every window. */
+  private fold(dir: Direction): void {
+    const h = this.held;
+    const o = dir * 4;
+    const count = h[o];
+    if (count === 0) return;
+    const timed = this.timed;
+    for (let i = 0; i < timed.length; i++) timed[i].merge(dir, count, h[o + 1], h[o + 2], h[o + 3]);
+    h[o] = 0;
+    h[o + 1] = 0;
+    h[o + 2] = 0;
+    h[o + 3] = 0;
   }
 
   /** A request completed: latency from submission (before throttling) to completion. */
@@ -134,12 +188,41 @@ export class BlockStats {
     this.ops[dir]++;
     this.totalTimeNs[dir] += latencyNs;
     this.lastAccessNs = nowNs;
+    const h = this.held;
+    const o = dir * 4;
+    if (
+      nowNs < this.heldUntilNs[dir] &&
+      h[o + 1] + latencyNs <= this.heldRoomNs[dir] &&
+      Math.floor(latencyNs) === latencyNs
+    ) {
+      const count = h[o];
+      if (count === 0 || latencyNs < h[o + 2]) h[o + 2] = latencyNs;
+      if (count === 0 || latencyNs > h[o + 3]) h[o + 3] = latencyNs;
+      h[o] = count + 1;
+      h[o + 1] += latencyNs;
+      return;
+    }
+    this.fold(dir);
     const timed = this.timed;
-    for (let i = 0; i < timed.length; i++) timed[i].account(dir, latencyNs, nowNs);
+    if (timed.length === 0) return;
+    let until = Number.POSITIVE_INFINITY;
+    let largest = 0;
+    for (let i = 0; i < timed.length; i++) {
+      const t = timed[i];
+      t.account(dir, latencyNs, nowNs);
+      until = Math.min(until, t.earliestExpiry(dir));
+      largest = Math.max(largest, t.largestSum(dir));
+    }
+    // Held sums must keep every window sum an exact integer (below 2^53) whatever the grouping,
+    // so only integer latencies (ns) are held, within heldRoomNs.
+    this.heldUntilNs[dir] = until;
+    this.heldRoomNs[dir] = Number.MAX_SAFE_INTEGER - largest;
   }
 
   /** The `stats` object of query-blockstats. */
   query(nowNs: number): Record<string, unknown> {
+    this.fold(0);
+    this.fold(1);
     const timed: TimedStats[] = this.timed.map((t) => {
       const rd = t.current(0, nowNs);
       const wr = t.current(1, nowNs);
@@ -191,6 +274,8 @@ export class BlockStats {
   }
 
   snapshot(): BlockStatsSnapshot {
+    this.fold(0);
+    this.fold(1);
     return {
       v: 1,
       bytes: [...this.bytes],
@@ -223,6 +308,7 @@ export class BlockStats {
       this.totalTimeNs[d] = s.totalTimeNs[d];
     }
     this.lastAccessNs = s.lastAccessNs;
+    this.dropHeld();
     this.timed = s.intervals.map((i) => {
       const t = new TimedAverage(i.lengthS, 0);
       t.windows = i.windows.map((d) => d.map((w) => ({ ...w })));
