@@ -1,7 +1,8 @@
 // Per-channel DMA buffer controller of the FMC TDC SPEC build (TDC+0x6000 + 0x40·ch), spec tdc.md
 // §2.7 (double buffer, switch, DONE), §2.14 (IRQ coalescing by IRQ_TIMEOUT), §3.2 (D8, D9).
 //
-// Interface (used by fmc-tdc.ts): accept(words) for every numbered timestamp of the channel;
+// Interface (used by fmc-tdc.ts, tdc-channel.ts, train-loop.ts): acceptRecord(w0..w3, nowNs) (or
+// accept(words)) for every numbered timestamp of the channel;
 // channelDisabled() (flushes the partial burst); read/write of the block; irq(level) → EIC bit
 // 5+ch. Behaviour as §2.7 restates the HDL: store at CUR_BASE + 16·count while CUR is valid and
 // not full; full → automatic switch; CUR invalid → drop (counted; OVERFLOW is not connected in v8

@@ -3,9 +3,12 @@
 // numbers, raw mode), §2.13 and §3.1 (ACAM limits: 5.5 ns pair resolution, 32-hit FIFO drained at
 // 10 MHz per channel).
 //
-// Interface (used by fmc-tdc.ts): acamAccepts(nowNs, subPs) (false = edge lost in the ACAM);
-// filter(rising, ts) → the timestamp to emit or null; number(ts) → record words (offset added,
-// sequence assigned); clear() on channel disable; read/write of the timestamp block.
+// Interface (used by fmc-tdc.ts): connect(acam, time base, buffer); tagEdge(rising, nowNs, subPs,
+// widthKnown) takes one edge through all of it (the steps below); emit(ts) numbers and stores a
+// timestamp; acamAccepts(nowNs, subPs) (false = edge lost in the ACAM); filter(rising, ts) → the
+// timestamp to emit or null; number(ts) → record words (offset added, sequence assigned); clear()
+// on channel disable; read/write of the timestamp block; edgeState for train-loop.ts, which inlines
+// these steps for pulse trains.
 // Filter [S: gateware as read, §2.10]: a rising edge is remembered; a falling edge emits the
 // remembered rising timestamp if the seconds difference is 0 and the tick difference (frac
 // ignored, borrow applied) is ≥ minTicks. With `duplicateQuirk` the flag is not checked, so a second
