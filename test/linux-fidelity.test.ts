@@ -10,6 +10,9 @@
 //   open         `exec 3</dev/ipoctal.0.0.2`                 TS: ttys[2].open()
 //   set_termios  `stty -F /dev/ipoctal.0.0.2 raw -echo 38400` TS: ttys[2].setTermios(raw, 38400)
 //   close        `exec 3<&-` (the last close)                 TS: ttys[2].close()
+//   receive      (port open again: `exec 3<>…`) the host end sends 'x'; nobody reads it, echo off
+//                                                             TS: the same after ttys[2].open()
+//   transmit     `printf y >&3`                               TS: ttys[2].write('y')
 // Needs the image from `npm run guest:build` (fails and says so without it);
 // DEVICE_LAB_SKIP_LINUX=1 skips the file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,10 +35,12 @@ const STEP_MS = 30_000;
 /** Holds the whole boot's trace (about 1500 accesses to the prompt): the probe must not wrap out. */
 const TRACE_ENTRIES = 1 << 16;
 /** The bus counts as quiet once no access happened for this long (wall clock). */
-const QUIET_MS = 400;
+const QUIET_MS = 750;
 const PORT = 2;
 const DEVICE = `/dev/ipoctal.0.0.${PORT}`;
-const OPERATIONS: readonly Operation[] = ['probe', 'open', 'set_termios', 'close'];
+const OPERATIONS: readonly Operation[] = ['probe', 'open', 'set_termios', 'close', 'receive', 'transmit'];
+/** Virtual time the TS guest runs after an operation (a character at 38400 baud is 260 µs). */
+const SETTLE_NS = 5_000_000;
 
 type Conversations = Record<Operation, string[]>;
 
@@ -54,7 +59,7 @@ function typescriptConversations(): Conversations {
   const step = (op: () => void): string[] => {
     const from = trace.lastSeq;
     op();
-    sched.runUntil(sched.nowNs + 1_000_000);
+    sched.runUntil(sched.nowNs + SETTLE_NS);
     return conversation(trace.since(from));
   };
   return {
@@ -62,6 +67,9 @@ function typescriptConversations(): Conversations {
     open: step(() => tty.open()),
     set_termios: step(() => tty.setTermios({ ...rawTermios(tty.termios), baud: 38400 })),
     close: step(() => tty.close()),
+    // Open again (raw, 38400 and no echo stay from set_termios, as Linux keeps the termios).
+    receive: (tty.open(), step(() => rack.hostWrite(PORT, 'x'))),
+    transmit: step(() => tty.write('y')),
   };
 }
 
@@ -131,6 +139,13 @@ describe.skipIf(SKIP)(
         linux.open = await step(`exec 3<${DEVICE}`);
         linux.set_termios = await step(`stty -F ${DEVICE} raw -echo 38400`);
         linux.close = await step('exec 3<&-');
+        await step(`exec 3<>${DEVICE}`);
+        const from = lab.trace.lastSeq;
+        lab.rack.hostWrite(PORT, 'x');
+        await quiet(guest, lab, 'x received');
+        linux.receive = conversation(lab.trace.since(from));
+        linux.transmit = await step('printf y >&3');
+        await guest.runCommand('exec 3<&-', STEP_MS);
       },
       BOOT_MS + 6 * STEP_MS,
     );

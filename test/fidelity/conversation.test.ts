@@ -7,7 +7,7 @@ import { Scheduler } from '../../src/emu/core/scheduler';
 import { type TraceRecord, TraceRing } from '../../src/emu/core/trace';
 import type { ProgramName } from '../../src/emu/guest/programs/program';
 import { SerialRack } from '../../src/emu/serial/serial-rack';
-import { conversation, diffConversations, probeEnd } from './conversation';
+import { conversation, diffConversations, dropIdlePasses, probeEnd } from './conversation';
 
 function tsRack(programs: ProgramName[] = new Array<ProgramName>(8).fill('closed')) {
   const sched = new Scheduler();
@@ -86,6 +86,31 @@ describe('fidelity conversation', () => {
       'IO MR1D W1 0x13',
       'IO MR2D W1 0x07',
       'INT.B INT0_ACK R2 0x0100',
+    ]);
+  });
+
+  it('drops interrupt-handler passes that neither wrote nor received', () => {
+    const pass = (...body: string[]) => [
+      'CARRIER STATUS R2 *',
+      'INT INT0_ACK R2 0x0100',
+      'IO SRC R1 *',
+      ...body,
+    ];
+    expect(
+      dropIdlePasses([
+        'IO CRC W1 0x04',
+        ...pass('IO THRC W1 0x79'),
+        ...pass(),
+        ...pass(),
+        ...pass('IO CRC W1 0x08'),
+        ...pass('IO RHRC R1 *'),
+        ...pass(),
+      ]),
+    ).toEqual([
+      'IO CRC W1 0x04',
+      ...pass('IO THRC W1 0x79'),
+      ...pass('IO CRC W1 0x08'),
+      ...pass('IO RHRC R1 *'),
     ]);
   });
 

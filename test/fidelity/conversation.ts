@@ -17,9 +17,11 @@
 // - value: exact, except for reads of registers whose value depends on time or line state
 //   (VOLATILE_READS: SR, ISR, IPCR, RHR, counter, STATUS): those show "*".
 // - Polling: a run of identical lines that are volatile reads (a driver polling SR or STATUS)
-//   collapses into one line ending " ×n" → " ×+": how many polls a wait takes depends on timing
-//   (v86 runs on the wall clock), so the count legitimately differs. Writes never collapse: a
+//   collapses into one line ending " ×+": how many polls a wait takes depends on timing (v86
+//   runs on the wall clock), so the count legitimately differs. Writes never collapse: a
 //   repeated write is part of what the driver does.
+// - Interrupt-handler passes that found nothing to do are dropped (dropIdlePasses): their number
+//   depends on timing too.
 
 import { RegMap } from '../../src/emu/core/regs';
 import type { TraceRecord } from '../../src/emu/core/trace';
@@ -134,8 +136,45 @@ export function formatAccess(a: CanonicalAccess): string {
   return a.count > 1 ? `${line} ×+` : line;
 }
 
-/** A trace slice as its canonical conversation (polls collapsed), one line per access. */
+/** The first access of every pass of the carrier's interrupt handler (both drivers). */
+export const HANDLER_ENTRY = 'CARRIER STATUS R2 *';
+
+/**
+ * Drops the interrupt-handler passes that did nothing: a pass (from one STATUS read to the next)
+ * with no write and no RHR read only looked at status registers. How many such passes run
+ * depends on timing, not on the driver: while TX waits for TxEMT the TxRDY level stays up and
+ * Linux re-enters its handler as fast as the (wall-clock) CPU allows, the TypeScript guest's
+ * platform every 20 µs (SERIAL_RETRIGGER_NS). The passes that do something are kept whole, so
+ * the status reads of a pass are still compared there.
+ */
+export function dropIdlePasses(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let pass: string[] | null = null;
+  const flush = () => {
+    if (pass?.some((l) => / W\d /.test(l) || / RHR[A-H] R/.test(l))) out.push(...pass);
+    pass = null;
+  };
+  for (const line of lines) {
+    if (line.startsWith(HANDLER_ENTRY)) {
+      flush();
+      pass = [line];
+    } else if (pass) pass.push(line);
+    else out.push(line);
+  }
+  flush();
+  return out;
+}
+
+/**
+ * A trace slice as its canonical conversation, one line per access: polls collapsed and idle
+ * interrupt-handler passes dropped (dropIdlePasses).
+ */
 export function conversation(records: readonly TraceRecord[]): string[] {
+  return dropIdlePasses(accessLines(records));
+}
+
+/** A trace slice as canonical lines, polls collapsed, every handler pass kept. */
+export function accessLines(records: readonly TraceRecord[]): string[] {
   const out: CanonicalAccess[] = [];
   for (const r of records) {
     const a = canonicalAccess(r);
