@@ -4,8 +4,10 @@
 // here, and if a listed one no longer appears: keep this file honest, review every entry.
 //
 // Reviewed 2026-11-22 against the traces of a cold boot of the built image (linux 6.1.192-2):
-// probe, open, close, transmit — identical (no entry); set_termios on an open port and the receive
-// loop — one entry each below.
+// probe, open, close and transmit are identical (no entry); set_termios on an open port differs
+// by one access, and the receive loop (plain, framing error, break) by one read per character:
+// the two entries below. Neither shows the TypeScript driver unfaithful in a way that changes
+// device state, so no driver was changed.
 
 /** What the comparison covers, and what it leaves out on purpose (not differences). */
 export const SCOPE = [
@@ -28,10 +30,19 @@ export const SCOPE = [
   'idle interrupt-handler passes are dropped (their count is timing)',
 ] as const;
 
-export type Operation = 'probe' | 'open' | 'set_termios' | 'close' | 'receive' | 'transmit';
+export type Operation =
+  | 'probe'
+  | 'open'
+  | 'set_termios'
+  | 'close'
+  | 'receive'
+  | 'transmit'
+  | 'receive_framing_error'
+  | 'receive_break';
 
 export interface AllowedDifference {
-  operation: Operation;
+  /** The operations where this difference occurs (in each of them, at one place). */
+  operations: readonly Operation[];
   /** Canonical accesses only Linux makes at this place (in order). */
   linux: readonly string[];
   /** Canonical accesses only the TypeScript driver makes at this place (in order). */
@@ -42,7 +53,7 @@ export interface AllowedDifference {
 
 export const ALLOWED_DIFFERENCES: readonly AllowedDifference[] = [
   {
-    operation: 'set_termios',
+    operations: ['set_termios'],
     linux: [],
     ts: ['IO CRC W1 0x01'],
     why:
@@ -56,7 +67,7 @@ export const ALLOWED_DIFFERENCES: readonly AllowedDifference[] = [
       'no gain in fidelity of the device model, which sees the same MR1/MR2/CSR either way.',
   },
   {
-    operation: 'receive',
+    operations: ['receive', 'receive_framing_error', 'receive_break'],
     linux: ['IO ISR[B] R1 *'],
     ts: [],
     why:
