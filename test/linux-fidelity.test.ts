@@ -13,6 +13,7 @@
 //   receive      (port open again: `exec 3<>…`) the host end sends 'x'; nobody reads it, echo off
 //                                                             TS: the same after ttys[2].open()
 //   transmit     `printf y >&3`                               TS: ttys[2].write('y')
+//   transmit_burst `printf ab >&3`                            TS: ttys[2].write('ab')
 //   receive_framing_error  the host end sends 'z' with a framing error (rack.inject), both sides
 //   receive_break          the host end sends a break (rack.inject 'break'), both sides
 // Needs the image from `npm run guest:build` (fails and says so without it);
@@ -48,6 +49,7 @@ const OPERATIONS: readonly Operation[] = [
   'close',
   'receive',
   'transmit',
+  'transmit_burst',
   'receive_framing_error',
   'receive_break',
 ];
@@ -85,6 +87,7 @@ function typescriptConversations(): Conversations {
   tty.open();
   const receive = step(() => rack.hostWrite(PORT, 'x'));
   const transmit = step(() => tty.write('y'));
+  const transmitBurst = step(() => tty.write('ab'));
   const receiveFramingError = step(() => {
     rack.inject(PORT, 'framing');
     rack.hostWrite(PORT, 'z');
@@ -97,6 +100,7 @@ function typescriptConversations(): Conversations {
     close,
     receive,
     transmit,
+    transmit_burst: transmitBurst,
     receive_framing_error: receiveFramingError,
     receive_break: receiveBreak,
   };
@@ -177,6 +181,7 @@ describe.skipIf(SKIP)(
         };
         linux.receive = await hostStep(() => lab.rack.hostWrite(PORT, 'x'));
         linux.transmit = await step('printf y >&3');
+        linux.transmit_burst = await step('printf ab >&3');
         linux.receive_framing_error = await hostStep(() => {
           lab.rack.inject(PORT, 'framing');
           lab.rack.hostWrite(PORT, 'z');
