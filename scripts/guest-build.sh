@@ -30,11 +30,11 @@ if [ "$image" = 1 ]; then
 
   rm -rf "$GUEST_OUT"
   mkdir -p "$GUEST_OUT"
-  cp "$GUEST_WORK/bzImage" "$GUEST_WORK/initramfs.cpio.gz" "$GUEST_OUT/"
+  cp "$GUEST_WORK/bzImage" "$GUEST_WORK/initramfs.cpio" "$GUEST_OUT/"
   cp "$GUEST_WORK/kernel.config" "$GUEST_OUT/kernel.config"
   cp /usr/share/seabios/bios.bin "$GUEST_OUT/bios.bin"
   node scripts/guest/write-manifest.mjs
-  say "image built in $(($(date +%s) - start)) s: $(cd "$GUEST_OUT" && ls -l bzImage initramfs.cpio.gz bios.bin | awk '{ printf "%s %s B; ", $9, $5 }')"
+  say "image built in $(($(date +%s) - start)) s: $(cd "$GUEST_OUT" && ls -l bzImage initramfs.cpio bios.bin | awk '{ printf "%s %s B; ", $9, $5 }')"
 fi
 
 if [ -f src/linux-guest/make-snapshot.ts ]; then

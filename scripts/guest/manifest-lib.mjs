@@ -9,7 +9,7 @@ export const WORK = '.cache/guest-build';
 export const MANIFEST = `${OUT}/manifest.json`;
 export const CMDLINE = 'console=ttyS0 tsc=reliable mitigations=off random.trust_cpu=on';
 /** The files the image build makes; anything else listed in the manifest comes from the snapshot step. */
-export const IMAGE_FILES = ['bzImage', 'initramfs.cpio.gz', 'bios.bin', 'kernel.config'];
+export const IMAGE_FILES = ['bzImage', 'initramfs.cpio', 'bios.bin', 'kernel.config'];
 export const SNAPSHOT_SCRIPT = 'src/linux-guest/make-snapshot.ts';
 const SNAPSHOT_SOURCES = ['src/linux-guest', 'src/emu'];
 const V86_PACKAGE = 'node_modules/v86/package.json';

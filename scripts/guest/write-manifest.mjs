@@ -46,7 +46,7 @@ bzImage: Linux ${manifest.kernelRelease}, GNU General Public License version 2 (
   configured with \`make ARCH=i386 tinyconfig\` plus the project's guest/kernel-config.fragment;
   the complete configuration used is kernel.config in this directory.
 
-initramfs.cpio.gz: BusyBox from the Debian package busybox-static (i386), version
+initramfs.cpio: BusyBox from the Debian package busybox-static (i386), version
   ${packages['busybox-static:i386']}, GNU General Public License version 2; source: the Debian source
   package busybox of that version. /init is the project's guest/init.
 

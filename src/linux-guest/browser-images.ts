@@ -15,7 +15,7 @@ export interface BrowserManifest {
 }
 
 export const SNAPSHOT_FILES = ['snapshot.v86.bin', 'snapshot.lab.json'] as const;
-export const COLD_FILES = ['bzImage', 'initramfs.cpio.gz'] as const;
+export const COLD_FILES = ['bzImage', 'initramfs.cpio'] as const;
 export const BIOS_FILE = 'bios.bin';
 
 export class GuestImageUnavailable extends Error {}

@@ -141,7 +141,7 @@ export class LinuxGuest {
     if (snapshot) checkLabSnapshot(snapshot.lab);
     else {
       requireImage(options.bzImage, 'bzImage');
-      requireImage(options.initrd, 'initramfs.cpio.gz');
+      requireImage(options.initrd, 'initramfs.cpio');
     }
     const wasm = options.wasm;
     const consoleBytes: number[] = [];

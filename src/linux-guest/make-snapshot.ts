@@ -22,7 +22,7 @@ function inputsOf(dir: string) {
   const hash = (name: string) => sha256(readFileSync(join(dir, name)));
   return {
     bzImage: hash('bzImage'),
-    'initramfs.cpio.gz': hash('initramfs.cpio.gz'),
+    'initramfs.cpio': hash('initramfs.cpio'),
     'bios.bin': hash('bios.bin'),
     v86: v86Package.version,
     memoryBytes: LINUX_MEMORY_BYTES,

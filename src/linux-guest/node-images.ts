@@ -81,7 +81,7 @@ export function loadGuestImages(dir = defaultGuestDir(), options: { snapshot?: b
     wasm: v86WasmModule(),
     bios: file('bios.bin'),
     bzImage: file('bzImage'),
-    initrd: file('initramfs.cpio.gz'),
+    initrd: file('initramfs.cpio'),
   };
   if (options.snapshot !== false && existsSync(join(dir, SNAPSHOT_V86_FILE)))
     images.snapshot = {

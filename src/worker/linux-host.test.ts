@@ -60,7 +60,7 @@ describe('LinuxHost', () => {
   it('a manifest with the snapshot offers both starts, with their download sizes', async () => {
     const manifest = {
       kernelRelease: '6.1.99',
-      artifacts: { 'bios.bin': { bytes: 10 }, bzImage: { bytes: 100 }, 'initramfs.cpio.gz': { bytes: 200 } },
+      artifacts: { 'bios.bin': { bytes: 10 }, bzImage: { bytes: 100 }, 'initramfs.cpio': { bytes: 200 } },
       snapshot: { files: { 'snapshot.v86.bin': { bytes: 1000 }, 'snapshot.lab.json': { bytes: 5 } } },
     };
     const { items, linux, settle } = rig({ 'manifest.json': JSON.stringify(manifest) });

@@ -213,7 +213,7 @@ export class LinuxHost {
         bios: files.get(images.BIOS_FILE) as ArrayBuffer,
         ...(from === 'snapshot'
           ? { snapshot: images.snapshotFrom(files) }
-          : { bzImage: files.get('bzImage'), initrd: files.get('initramfs.cpio.gz') }),
+          : { bzImage: files.get('bzImage'), initrd: files.get('initramfs.cpio') }),
         prompt: manifest.prompt,
         banner: manifest.banner,
         cmdline: manifest.cmdline,
