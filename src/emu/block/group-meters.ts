@@ -22,8 +22,8 @@ export class GroupMeters {
   private readonly dirHeld = new Uint8Array(2);
   private held = false;
   /** End of the slot the held sums belong to (−1 when nothing is held) and the last dispatch time. */
-  private heldEndNs: number;
-  private lastNs: number;
+  private heldEndNs = DOUBLE_SEED;
+  private lastNs = DOUBLE_SEED;
   /** Per-dispatch adds (meters restored off the slot grid). */
   private direct = false;
 
@@ -31,9 +31,7 @@ export class GroupMeters {
     this.meters = meters ?? Array.from({ length: METER_COUNT }, () => new RateMeter());
     this.slotNs = this.meters[0].windowNs / this.meters[0].slotCount;
     // ns fields start as doubles (double-fields.ts).
-    this.heldEndNs = DOUBLE_SEED;
     this.heldEndNs = -1;
-    this.lastNs = DOUBLE_SEED;
     this.lastNs = 0;
     for (const m of this.meters) {
       const s = m.snapshot();

@@ -58,12 +58,11 @@ export class ThrottleState {
   /** Derived: some bucket has burst_length > 1 (a burst bucket to leak and fill). */
   private hasBurst = false;
   opSize = 0;
-  previousLeakNs: number;
+  previousLeakNs = DOUBLE_SEED;
 
   constructor() {
     this.burstLength.fill(1);
     // A ns field: a double from the start (double-fields.ts).
-    this.previousLeakNs = DOUBLE_SEED;
     this.previousLeakNs = 0;
   }
 

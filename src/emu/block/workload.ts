@@ -140,7 +140,7 @@ export class WorkloadJob {
   private idle = false;
   /** Issued and not completed yet (throttle queue + disk). */
   outstanding = 0;
-  private nextIssueNs: number;
+  private nextIssueNs = DOUBLE_SEED;
   private pacingEventId: EventId = 0;
 
   constructor(
@@ -153,7 +153,6 @@ export class WorkloadJob {
   ) {
     this.workload = resolveWorkload(spec);
     // A ns field: a double from the start (double-fields.ts).
-    this.nextIssueNs = DOUBLE_SEED;
     this.nextIssueNs = sched.nowNs;
   }
 

@@ -7,8 +7,13 @@
 // Fields and arrays that will hold ns (or other large sums) are therefore started with a
 // fractional value and then set to their real initial value: they are doubles from the first
 // instruction and stay so. Purely a speed measure: values and results are unchanged.
+//
+// A class field must get the seed in its declaration (`private t = DOUBLE_SEED;`), not only in
+// the constructor: the build emits a declared field (`private t: number;`) as a field set to
+// undefined first, and a field that has held undefined is a tagged field for good, so every
+// store of a non-small-integer then allocates a new heap number (and a write-barrier call).
 
-/** A non-integer seed: store it, then the real value (`this.t = DOUBLE_SEED; this.t = 0`). */
+/** A non-integer seed: initialise with it, then store the real value (`t = DOUBLE_SEED;` … `this.t = 0`). */
 export const DOUBLE_SEED = 0.5;
 
 /** A two-element number array held as doubles from the start, filled with `value`. */

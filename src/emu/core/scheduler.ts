@@ -40,7 +40,9 @@ function before(a: SchedEvent, b: SchedEvent): boolean {
 }
 
 export class Scheduler {
-  private now: number;
+  // Initialised here, not only in the constructor: a declared field starts as undefined, and a
+  // field that has held undefined stores every later double as a new heap number.
+  private now = DOUBLE_SEED;
   private nextSeq = 1;
   private readonly heap: SchedEvent[] = [];
   private readonly cancelled = new Set<EventId>();
@@ -60,7 +62,6 @@ export class Scheduler {
 
   constructor() {
     // Time fields start as doubles (double-fields.ts): no re-optimisation once they pass 2^30 ns.
-    this.now = DOUBLE_SEED;
     this.now = 0;
   }
 

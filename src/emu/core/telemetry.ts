@@ -60,10 +60,10 @@ export class Ring {
  */
 export class RateMeter {
   private readonly slots: Float64Array;
-  private slotStart: number; // start time of the current slot (ns)
+  private slotStart = DOUBLE_SEED; // start time of the current slot (ns)
   private current = 0; // index of the current slot
   /** Derived: slotStart + slotNs, before which add() needs no advance. */
-  private slotEndNs: number;
+  private slotEndNs = DOUBLE_SEED;
 
   constructor(
     readonly windowNs = 1_000_000_000,
@@ -72,9 +72,7 @@ export class RateMeter {
     // One extra slot holds the slot in progress, so the window is slotCount complete slots.
     this.slots = new Float64Array(slotCount + 1);
     // ns fields start as doubles (double-fields.ts).
-    this.slotStart = DOUBLE_SEED;
     this.slotStart = 0;
-    this.slotEndNs = DOUBLE_SEED;
     this.slotEndNs = this.slotNs;
   }
 
