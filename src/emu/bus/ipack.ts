@@ -73,7 +73,11 @@ interface SlotState {
 export class IpackBus {
   private readonly slots: SlotState[] = IP_SLOT_NAMES.map(() => ({ irq: [false, false], inReset: false }));
   private readonly listeners: IpIrqListener[] = [];
-  /** Per slot, the module that answers cycles now (plugged and not in reset), else null. */
+  /**
+   * Per slot, the module that answers cycles now (plugged and not in reset), else null. The
+   * array is updated in place (never replaced), so a carrier may keep it and dispatch its
+   * common cycles through it without a call into the bus.
+   */
   private readonly answering: (IpackModule | null)[] = [null, null, null, null];
   /** describe(): module text → "<kind>.<slot> <text>", per slot. */
   private readonly describeCache = IP_SLOT_NAMES.map(() => new Map<string, string>());
@@ -91,6 +95,11 @@ export class IpackBus {
       slotName: IP_SLOT_NAMES[slot],
       setIrq: (line, active) => this.setIrq(slot, line, active),
     });
+  }
+
+  /** The per-slot answering modules (see answering): read-only, live, same array for the bus's life. */
+  get answeringModules(): readonly (IpackModule | null)[] {
+    return this.answering;
   }
 
   moduleAt(slot: number): IpackModule | undefined {

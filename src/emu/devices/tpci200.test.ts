@@ -114,6 +114,29 @@ describe('TPCI200 byte lanes (pitfall 1)', () => {
     expect(rd(3, IO(0) + 0x32, 2)).toBe(0x0c00); // register on D7–D0 → PCI high byte
   });
 
+  it('routes IO-space byte cycles by LAS1BRD bit 24 after every change: write, PCI reset, restore', () => {
+    const { card, rd, wr, linuxPlx, ipoctal } = rig();
+    // MR1 of channel 3 (IP 0x31) and its CR (IP 0x35): PCI offset = IP address when big-endian,
+    // XOR 1 when little-endian.
+    const mr1At = (lane: 0 | 1, v: number) => {
+      wr(3, IO(0) + (0x35 ^ lane), 0x10, 1); // CR: reset the MR pointer
+      wr(3, IO(0) + (0x31 ^ lane), v, 1);
+      return ipoctal.chip.state.channels[3].mr1;
+    };
+    expect(mr1At(1, 0x11)).toBe(0x11);
+    linuxPlx();
+    expect(mr1At(0, 0x12)).toBe(0x12);
+    expect(rd(3, IO(0) + 0x30, 1)).toBe(0); // D15–D8 undriven
+    const bigEndian = card.snapshot();
+    wr(0, LAS1BRD, rd(0, LAS1BRD, 4) & ~0x0100_0000, 4);
+    expect(mr1At(1, 0x13)).toBe(0x13);
+    expect(rd(3, IO(0) + 0x31, 1)).toBe(0);
+    card.restore(bigEndian);
+    expect(mr1At(0, 0x14)).toBe(0x14);
+    card.reset();
+    expect(mr1At(1, 0x15)).toBe(0x15);
+  });
+
   it('swaps 16-bit MEM16 values when LAS2 is big-endian and never swaps the MEM8 window', () => {
     const { rd, wr, linuxPlx, ipoctal } = rig();
     wr(4, 0x00, 0x0042, 2);

@@ -14,8 +14,8 @@
 // bit; the RESET register holds the slot's module in reset while its bit is 1.
 // Not modelled: IP clock speed and recovery time (stored only), DMA, PLX chip selects.
 
-import type { IpackBus, IpLine, IpSpace, IpWidth } from '../bus/ipack';
-import type { AccessWidth, IrqLine, PciBarDef, PciFunction, PciIdentity } from '../bus/types';
+import type { IpackBus, IpackModule, IpLine, IpSpace, IpWidth } from '../bus/ipack';
+import type { AccessWidth, IrqLine, MmioHandler, PciBarDef, PciFunction, PciIdentity } from '../bus/types';
 import { bit, bits, defineRegs, RegMap } from '../core/regs';
 import { check } from '../core/snapshot';
 import type { TraceRing } from '../core/trace';
@@ -145,6 +145,43 @@ export interface Tpci200Snapshot {
 const swap16 = (v: number) => ((v & 0xff) << 8) | ((v >> 8) & 0xff);
 const hex = (v: number) => `0x${v.toString(16)}`;
 
+/**
+ * BAR3 (LAS1): a byte cycle to a slot's IO space, the cycle of every SCC2698 register access,
+ * goes from the PCI bus straight to the answering module (one call) with the byte-lane XOR kept
+ * here (the carrier sets it whenever LAS1BRD bit 24 changes); every other cycle goes through
+ * the carrier's las1Read/las1Write. Same lane rule, timeout and value as the carrier's path.
+ */
+class Las1Window implements MmioHandler {
+  /** 8-bit cycles reach PCI offset XOR this: 0 with LAS1BRD bit 24 set, 1 with it clear. */
+  laneXor = 1;
+
+  constructor(
+    private readonly carrier: Tpci200,
+    private readonly modules: readonly (IpackModule | null)[],
+  ) {}
+
+  read(offset: number, width: AccessWidth): number {
+    if (width === 1 && !(offset & 0x80)) {
+      const slot = (offset >> 8) & 3;
+      const m = this.modules[slot];
+      if (m === null) return this.carrier.timedOut(slot);
+      return m.ioRead((offset & 0x7f) ^ this.laneXor, 1);
+    }
+    return this.carrier.las1Read(offset, width);
+  }
+
+  write(offset: number, value: number, width: AccessWidth): void {
+    if (width === 1 && !(offset & 0x80)) {
+      const slot = (offset >> 8) & 3;
+      const m = this.modules[slot];
+      if (m === null) this.carrier.timedOut(slot);
+      else m.ioWrite((offset & 0x7f) ^ this.laneXor, value & 0xffff, 1);
+      return;
+    }
+    this.carrier.las1Write(offset, value, width);
+  }
+}
+
 export class Tpci200 implements PciFunction {
   readonly name = 'tpci200';
   readonly identity = TPCI200_IDENTITY;
@@ -158,6 +195,7 @@ export class Tpci200 implements PciFunction {
   private edgeLatch = 0;
   private timeout = 0;
   private inta = false;
+  private readonly las1: Las1Window;
 
   constructor(
     readonly ipack: IpackBus,
@@ -167,6 +205,7 @@ export class Tpci200 implements PciFunction {
       for (let i = 0; i < (def.width ?? 4); i++)
         this.lcrConst[def.offset + i] = ((def.reset ?? 0) >>> (8 * i)) & 0xff;
     }
+    this.las1 = new Las1Window(this, ipack.answeringModules);
     const lcr = {
       read: (o: number, w: AccessWidth) => this.lcrRead(o, w),
       write: (o: number, v: number, w: AccessWidth) => this.lcrWrite(o, v, w),
@@ -179,11 +218,7 @@ export class Tpci200 implements PciFunction {
         size: 256,
         handler: { read: (o, w) => this.carrierRead(o, w), write: (o, v, w) => this.carrierWrite(o, v, w) },
       },
-      {
-        kind: 'mem',
-        size: 1024,
-        handler: { read: (o, w) => this.las1Read(o, w), write: (o, v, w) => this.las1Write(o, v, w) },
-      },
+      { kind: 'mem', size: 1024, handler: this.las1 },
       {
         kind: 'mem',
         size: 0x200_0000,
@@ -203,8 +238,14 @@ export class Tpci200 implements PciFunction {
     this.updateIrq();
   }
 
+  /** Byte-lane rule of LAS1 into its fast window (after any change of bigEndian). */
+  private syncLanes(): void {
+    this.las1.laneXor = this.bigEndian[1] ? 0 : 1;
+  }
+
   reset(): void {
     this.bigEndian = [false, false, false];
+    this.syncLanes();
     this.intcsr = 0x41;
     this.control = [0, 0, 0, 0];
     this.resetBits = 0;
@@ -243,6 +284,7 @@ export class Tpci200 implements PciFunction {
       const brd = [0x2b, 0x2f, 0x33].indexOf(o);
       if (brd >= 0) {
         this.bigEndian[brd] = (b & 1) === 1;
+        this.syncLanes();
         if ((b & ~1) !== (this.lcrConst[o] & ~1)) ignored = true;
       } else if (o === 0x4c) this.intcsr = b & INTCSR_WRITABLE;
       else if (o < LCR_BYTES && b !== this.lcrConst[o]) ignored = true;
@@ -338,7 +380,7 @@ export class Tpci200 implements PciFunction {
   }
 
   /** A cycle to an empty slot (or one held in reset) times out; reads return 0. */
-  private timedOut(slot: number): number {
+  timedOut(slot: number): number {
     this.timeout |= 1 << slot;
     this.updateIrq();
     return 0;
@@ -369,13 +411,8 @@ export class Tpci200 implements PciFunction {
   }
 
   // LAS1 offset → slot (bits 9:8) and space (bits 7:6: 0–1 IO at bits 6:0, 2 ID, 3 INT at bits 5:0).
-  private las1Read(offset: number, width: AccessWidth): number {
-    if (width === 1 && !(offset & 0x80)) {
-      // The common cycle (every SCC2698 register access): one byte in a slot's IO space.
-      const slot = (offset >> 8) & 3;
-      if (!this.ipack.responds(slot)) return this.timedOut(slot);
-      return this.ipack.ioRead(slot, this.bigEndian[1] ? offset & 0x7f : (offset & 0x7f) ^ 1, 1);
-    }
+  /** BAR3 cycles (Las1Window hands over all but IO-space bytes). */
+  las1Read(offset: number, width: AccessWidth): number {
     if ((width !== 1 && width !== 2) || (width === 2 && offset & 1)) {
       this.badWidth('BAR3', offset, width, 0, '8-bit or aligned 16-bit');
       return 0;
@@ -401,14 +438,7 @@ export class Tpci200 implements PciFunction {
     return w === 2 && this.bigEndian[1] ? swap16(word) : word;
   }
 
-  private las1Write(offset: number, value: number, width: AccessWidth): void {
-    if (width === 1 && !(offset & 0x80)) {
-      const slot = (offset >> 8) & 3;
-      if (!this.ipack.responds(slot)) this.timedOut(slot);
-      else
-        this.ipack.ioWrite(slot, this.bigEndian[1] ? offset & 0x7f : (offset & 0x7f) ^ 1, value & 0xffff, 1);
-      return;
-    }
+  las1Write(offset: number, value: number, width: AccessWidth): void {
     if ((width !== 1 && width !== 2) || (width === 2 && offset & 1)) {
       this.badWidth('BAR3', offset, width, value, '8-bit or aligned 16-bit');
       return;
@@ -588,6 +618,7 @@ export class Tpci200 implements PciFunction {
     check([s.intcsr, s.reset, s.edgeLatch, s.timeout].every(Number.isInteger), 'tpci200: fields');
     this.ipack.restore(s.ipack);
     this.bigEndian = [...s.bigEndian];
+    this.syncLanes();
     this.intcsr = s.intcsr;
     this.control = [...s.control];
     this.resetBits = s.reset;
