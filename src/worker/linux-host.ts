@@ -9,6 +9,7 @@
 // Selecting the TypeScript guest (or loading a lab / restoring a snapshot) stops v86 and rebuilds
 // the lab as it was, paced again. v86 runs in this worker, on the same thread as the models.
 import type { Machine } from '../emu/machine';
+import { transplantAllButSerial } from '../emu/machine-transplant';
 import type { LinuxGuest } from '../linux-guest/linux-guest';
 import type { ExternalClock, LabHost } from './lab-host';
 import type { LinuxImageInfo, LinuxItem, LinuxProgress, LinuxStart } from './linux-protocol';
@@ -198,6 +199,8 @@ export class LinuxHost {
       this.progress({ guest: 'ts', phase: from === 'snapshot' ? 'restoring' : 'booting', from });
       // The same lab, its serial rack driven by Linux; the rest of it runs on v86's clock.
       const { machine, lab: machineLab } = labHost.createLinuxMachine({ lab: ts.lab, seed: ts.seed });
+      // The disks and the TDC go on where they were (and the clock from where it was).
+      transplantAllButSerial(ts, machine);
       const lab = coarseWake(machineLab);
       this.tsLab = { lab: ts.lab as unknown as Record<string, unknown>, seed: ts.seed };
       this.console = [];
@@ -251,6 +254,8 @@ export class LinuxHost {
     }
     const ts = this.tsLab;
     this.tsLab = null;
+    // Back to the deterministic mode: the lab starts again from its description and seed, since
+    // what Linux's real-time run left in it cannot be reproduced.
     if (ts) this.opts.host.handle({ kind: 'loadLab', lab: ts.lab, seed: ts.seed });
     if (!quiet) this.progress({ guest: 'ts', phase: 'idle' });
   }

@@ -75,6 +75,11 @@ export class Scheduler {
     return this.heap.length - (this.running ? 1 : 0) - this.cancelled.size;
   }
 
+  /** Whether a handler is registered under this owner name. */
+  hasOwner(owner: string): boolean {
+    return this.ownerIndex.has(owner);
+  }
+
   /** Registers the handler for an owner name; returns the owner token used by at()/after(). */
   register(owner: string, handler: EventHandler): number {
     const existing = this.ownerIndex.get(owner);
