@@ -168,7 +168,7 @@ export class BlockStats {
     this.heldUntilNs[1] = -1;
   }
 
-  /** Folds held completions of dir into every window. */
+  /** Folds held completions of dir into every interval window (timed_stats). */
   private fold(dir: Direction): void {
     const h = this.held;
     const o = dir * 4;

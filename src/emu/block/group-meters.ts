@@ -82,7 +82,7 @@ export class GroupMeters {
     sums.fill(0);
   }
 
-  /** Units per second of meter i over its last complete window. */
+  /** Units per second of meter i over its last complete window (of virtual time). */
   rate(i: number, nowNs: number): number {
     this.flush();
     return this.meters[i].rate(nowNs);
