@@ -3,11 +3,12 @@
 // real Linux 6.1 in v86 (real-time), streams the ttyS0 console and the start-up progress.
 //
 // Selecting Linux: fetch the image (progress), build a Machine of the same lab whose serial rack
-// is driven by an external guest (src/linux-guest/lab-host.ts), hand it to LabHost with v86 as
-// its clock, and start v86 from the snapshot or cold. The rack views (serial streams, trace,
+// is driven by an external guest (src/linux-guest/lab-host.ts), carry the running lab's disks,
+// TDC and clock into it, hand it to LabHost with v86 as its clock, and start v86 from the
+// snapshot or cold. The rack views (serial streams, trace,
 // topology, injection) attach to that machine as to any other: they live in the device models.
 // Selecting the TypeScript guest (or loading a lab / restoring a snapshot) stops v86 and rebuilds
-// the lab as it was, paced again. v86 runs in this worker, on the same thread as the models.
+// the lab from its description and seed, paced and deterministic again. v86 runs in this worker, on the same thread as the models.
 import type { Machine } from '../emu/machine';
 import { transplantAllButSerial } from '../emu/machine-transplant';
 import type { LinuxGuest } from '../linux-guest/linux-guest';

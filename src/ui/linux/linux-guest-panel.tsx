@@ -171,8 +171,9 @@ function LinuxNotice() {
       <p>
         <strong>Real time, not bit-deterministic.</strong> Linux runs in v86 against the wall clock and the
         lab's clock follows it: the speed and step controls do not apply, and two runs differ. Switch back to
-        the TypeScript guest for the deterministic, paced mode. The ports' counters above each terminal are
-        the line as the device model sees it; Linux keeps its driver's own counters.
+        the TypeScript guest for the deterministic, paced mode (the lab then starts again from its description
+        and seed; switching to Linux keeps the disks and the TDC running where they were). The ports' counters
+        above each terminal are the line as the device model sees it; Linux keeps its driver's own counters.
       </p>
       <p>
         <strong>Keep a port open while writing.</strong> The upstream ipoctal driver never calls{' '}
