@@ -54,7 +54,7 @@ async function startLinux(page: Page): Promise<number> {
   await radio.check();
   await expect(page.getByRole('status').filter({ hasText: 'Linux is up' })).toBeVisible({ timeout: 10_000 });
   // Port 0's shell (on /dev/ipoctal.0.0.0, through the real driver) shows its prompt.
-  await terminal(page, 0).scrollIntoViewIfNeeded();
+  await expect(() => terminal(page, 0).scrollIntoViewIfNeeded({ timeout: 1000 })).toPass();
   await expect(screen(page, 0)).toContainText(PROMPT.trim(), {
     timeout: Math.max(1, 10_000 - (Date.now() - t0)),
   });
@@ -117,7 +117,7 @@ test('typing in port 3 comes back through the Linux echo loop, and switching bac
   await expect(screen(page, 3)).toContainText('via linux');
   await page.getByRole('radio', { name: TS, exact: true }).check();
   await expect(page.getByRole('button', { name: 'speed ×10', exact: true })).toBeEnabled();
-  await terminal(page, 0).scrollIntoViewIfNeeded();
+  await expect(() => terminal(page, 0).scrollIntoViewIfNeeded({ timeout: 1000 })).toPass();
   await expect(screen(page, 0)).toContainText('ipoctal0$');
   await expect(page.getByRole('region', { name: 'console terminal', exact: true })).toHaveCount(0);
 });
@@ -152,7 +152,9 @@ test('a cold boot streams the kernel log to the console, and the TypeScript gues
   await expect(consoleScreen(page)).toContainText(/\[\s*\d+\.\d{6}\] /);
   await expect(page.getByRole('progressbar', { name: 'Linux guest start', exact: true })).toBeVisible();
   await page.getByRole('radio', { name: TS, exact: true }).check();
-  await terminal(page, 0).scrollIntoViewIfNeeded();
+  await expect(page.getByRole('button', { name: 'speed ×10', exact: true })).toBeEnabled();
+  // The panels re-render for the reloaded lab: scroll again if the terminal was swapped under us.
+  await expect(() => terminal(page, 0).scrollIntoViewIfNeeded({ timeout: 1000 })).toPass();
   await expect(screen(page, 0)).toContainText('ipoctal0$');
 });
 
