@@ -137,9 +137,15 @@ export class LinuxHost {
   }
 
   private async probe(): Promise<void> {
-    const { fetchManifest, hasSnapshot, manifestBytes, BIOS_FILE, COLD_FILES, SNAPSHOT_FILES } = await import(
-      '../linux-guest/browser-images'
-    );
+    const {
+      compileV86Wasm,
+      fetchManifest,
+      hasSnapshot,
+      manifestBytes,
+      BIOS_FILE,
+      COLD_FILES,
+      SNAPSHOT_FILES,
+    } = await import('../linux-guest/browser-images');
     let image: LinuxImageInfo;
     try {
       const m = await fetchManifest(this.opts.guestBase);
@@ -151,6 +157,12 @@ export class LinuxHost {
         snapshot: hasSnapshot(m),
         bytes: { snapshot: sum(SNAPSHOT_FILES), cold: sum(COLD_FILES) },
       };
+      // The image is there: compile v86 and load the guest's modules now, in the background, so
+      // choosing Linux waits only for the image itself (fetched when chosen). Both are memoised:
+      // a start awaits the same work, and a failure here is met again, and reported, there.
+      compileV86Wasm(this.opts.wasmUrl).catch(() => {});
+      import('../linux-guest/linux-guest').catch(() => {});
+      import('../linux-guest/lab-host').catch(() => {});
     } catch (e) {
       image = {
         available: false,
