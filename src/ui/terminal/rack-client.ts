@@ -2,9 +2,9 @@
 // store) and turns the rack's user commands into messages. Port actions are QMP commands
 // (x-serial-*), as the automation contract names them; keystrokes use the batched serialInput.
 import type { QmpCommand, QmpResponse } from '../../worker/protocol';
-import type { RackItem, SerialPortStatus } from '../../worker/serial-protocol';
+import type { RackItem } from '../../worker/serial-protocol';
 import { qmp, qmpError, send } from '../lab-client';
-import { useLab } from '../store';
+import { keepEqual, useLab } from '../store';
 import { appendTrace } from './rack-state';
 import { receiveSerial, resetSerial, setInputSender } from './serial-hub';
 
@@ -17,7 +17,7 @@ export function routeRackItem(item: RackItem): void {
       receiveSerial(item.chunks);
       break;
     case 'serialStatus': {
-      const ports = keepUnchanged(store.rack.ports, item.ports);
+      const ports = keepEqual(store.rack.ports, item.ports);
       if (ports !== store.rack.ports) store.setRack({ ports, statusNs: item.nowNs });
       break;
     }
@@ -33,21 +33,6 @@ export function routeRackItem(item: RackItem): void {
       store.setRack({ registers: { node: item.node, nowNs: item.nowNs, rows: item.rows } });
       break;
   }
-}
-
-/**
- * The new port list, reusing the previous object of every port whose status did not change (so
- * its card does not re-render), or the previous list itself when nothing changed.
- */
-export function keepUnchanged(prev: SerialPortStatus[], next: SerialPortStatus[]): SerialPortStatus[] {
-  let changed = prev.length !== next.length;
-  const out = next.map((p, i) => {
-    const old = prev[i];
-    if (old && JSON.stringify(old) === JSON.stringify(p)) return old;
-    changed = true;
-    return p;
-  });
-  return changed ? out : prev;
 }
 
 /** Runs a QMP command; resolves with the error text, or undefined on success. */
