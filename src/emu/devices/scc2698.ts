@@ -186,13 +186,7 @@ export interface ChannelState {
   rtsAsserted: boolean;
   ctsAsserted: boolean;
   timeoutMode: boolean;
-  // Host side of the line.
-  /**
-   * Host characters not yet on the line; hostQueue[hostHead] is next (compacted as it drains).
-   * A plain character (no frame of its own, no forced condition) is kept as its byte value.
-   */
-  hostQueue: (HostChar | number)[];
-  hostHead: number;
+  // Host side of the line (its queue of characters is a HostLine, outside this state).
   hostFrame: FrameFormat | null;
   unpaced: boolean;
   /**
@@ -207,6 +201,16 @@ export interface ChannelState {
   lineLost: boolean;
   lineEvent: EventId;
   kickEvent: EventId;
+}
+
+/** A channel as the snapshot holds it: the state plus the host's queued characters. */
+export interface ChannelSnapshot extends ChannelState {
+  /**
+   * Host characters not yet on the line; hostQueue[hostHead] is next. A plain character (no
+   * frame of its own, no forced condition) is kept as its byte value.
+   */
+  hostQueue: (HostChar | number)[];
+  hostHead: number;
 }
 
 export interface BlockState {
@@ -230,6 +234,13 @@ export interface BlockState {
 }
 
 export interface Scc2698Snapshot {
+  v: 1;
+  channels: ChannelSnapshot[];
+  blocks: BlockState[];
+}
+
+/** The chip's live state (host queues apart, in HostLine). */
+interface Scc2698State {
   v: 1;
   channels: ChannelState[];
   blocks: BlockState[];
@@ -263,8 +274,6 @@ function initialChannel(): ChannelState {
     rtsAsserted: false,
     ctsAsserted: true,
     timeoutMode: false,
-    hostQueue: [],
-    hostHead: 0,
     hostFrame: null,
     unpaced: false,
     txUnpaced: false,
@@ -313,18 +322,105 @@ function describeRegister(r: number, name: string, value: number): string {
   return text;
 }
 
-/** Host characters waiting (O(1) dequeue: a head index, compacted once half is consumed). */
-function queued(ch: ChannelState): number {
-  return ch.hostQueue.length - ch.hostHead;
-}
+/**
+ * The host's side of one channel's line: characters not yet on the wire, oldest first. A plain
+ * character (no frame of its own, no forced condition) is its byte value in a typed ring; any
+ * other is a HostChar, kept in a parallel array at the same ring index (code −1). Outside the
+ * chip's snapshot state (reset keeps it: the far end keeps sending); snapshot() writes it out as
+ * the hostQueue list.
+ */
+class HostLine {
+  private codes = new Int16Array(64);
+  private chars: (HostChar | undefined)[] = new Array(64);
+  private head = 0;
+  count = 0;
 
-function dequeue(ch: ChannelState): HostChar | number {
-  const hc = ch.hostQueue[ch.hostHead++];
-  if (ch.hostHead >= 1024 && ch.hostHead * 2 >= ch.hostQueue.length) {
-    ch.hostQueue.splice(0, ch.hostHead);
-    ch.hostHead = 0;
+  push(byte: number): void {
+    if (this.count === this.codes.length) this.grow();
+    const at = (this.head + this.count) & (this.codes.length - 1);
+    this.codes[at] = byte;
+    this.count++;
   }
-  return hc;
+
+  pushChar(hc: HostChar): void {
+    if (this.count === this.codes.length) this.grow();
+    const at = (this.head + this.count) & (this.codes.length - 1);
+    this.codes[at] = -1;
+    this.chars[at] = hc;
+    this.count++;
+  }
+
+  /** bytes[start..end) as plain characters. */
+  pushBytes(bytes: ArrayLike<number>, start: number, end: number): void {
+    const n = end - start;
+    while (this.count + n > this.codes.length) this.grow();
+    const codes = this.codes;
+    const mask = codes.length - 1;
+    let at = (this.head + this.count) & mask;
+    for (let i = start; i < end; i++) {
+      codes[at] = bytes[i] & 0xff;
+      at = (at + 1) & mask;
+    }
+    this.count += n;
+  }
+
+  /** The next character's code (its byte, or −1 for a HostChar); the line must not be empty. */
+  peekCode(): number {
+    return this.codes[this.head];
+  }
+
+  /** Removes the next character and returns its code (see peekCode). */
+  takeCode(): number {
+    const code = this.codes[this.head];
+    this.head = (this.head + 1) & (this.codes.length - 1);
+    this.count--;
+    return code;
+  }
+
+  /** Removes the next character as a HostChar or byte value. */
+  take(): HostChar | number {
+    const at = this.head;
+    const code = this.takeCode();
+    if (code >= 0) return code;
+    const hc = this.chars[at] as HostChar;
+    this.chars[at] = undefined;
+    return hc;
+  }
+
+  toList(): (HostChar | number)[] {
+    const out: (HostChar | number)[] = [];
+    const mask = this.codes.length - 1;
+    for (let i = 0; i < this.count; i++) {
+      const at = (this.head + i) & mask;
+      const code = this.codes[at];
+      out.push(code >= 0 ? code : (this.chars[at] as HostChar));
+    }
+    return out;
+  }
+
+  load(list: readonly (HostChar | number)[]): void {
+    this.head = 0;
+    this.count = 0;
+    this.chars.fill(undefined);
+    for (const e of list) {
+      if (typeof e === 'number') this.push(e & 0xff);
+      else this.pushChar(e);
+    }
+  }
+
+  private grow(): void {
+    const n = this.codes.length;
+    const codes = new Int16Array(2 * n);
+    const chars: (HostChar | undefined)[] = new Array(2 * n);
+    for (let i = 0; i < this.count; i++) {
+      const at = (this.head + i) & (n - 1);
+      codes[i] = this.codes[at];
+      chars[i] = this.chars[at];
+    }
+    this.codes = codes;
+    this.chars = chars;
+    this.head = 0;
+  }
 }
 
 /** The FIFO's oldest entry, removed (Array.prototype.shift left-trims the array: far slower). */
@@ -346,7 +442,9 @@ const PARITY_WITH: Parity[] = ['even', 'odd'];
 const PARITY_FORCE: Parity[] = ['space', 'mark'];
 
 export class Scc2698 {
-  private s: Scc2698Snapshot = { v: 1, channels: [], blocks: [] };
+  private s: Scc2698State = { v: 1, channels: [], blocks: [] };
+  /** Per channel, the host's characters not yet on the line. */
+  private readonly lines: HostLine[] = Array.from({ length: 8 }, () => new HostLine());
   private readonly owner: number;
   private readonly hosts: (SerialHostEnd | undefined)[] = new Array(8);
   private readonly irqListeners: SccIrqListener[] = [];
@@ -383,8 +481,6 @@ export class Scc2698 {
         const prev = old[c];
         if (prev) {
           // The far end keeps sending; a character already on the line is lost to the reset.
-          fresh.hostQueue = prev.hostQueue;
-          fresh.hostHead = prev.hostHead;
           fresh.hostFrame = prev.hostFrame;
           fresh.unpaced = prev.unpaced;
           fresh.txUnpaced = prev.txUnpaced;
@@ -537,7 +633,7 @@ export class Scc2698 {
   }
 
   /** Read-only view for the inspector and tests (do not mutate). */
-  get state(): Readonly<Scc2698Snapshot> {
+  get state(): Readonly<Scc2698State> {
     return this.s;
   }
 
@@ -961,7 +1057,7 @@ export class Scc2698 {
     }
     this.updateRts(c);
     // Unpaced: the next host character arrives the instant a FIFO position frees.
-    if (ch.unpaced && queued(ch) > 0) this.fillUnpaced(c);
+    if (ch.unpaced && this.lines[c].count > 0) this.fillUnpaced(c);
     this.updateBlockIrq(c >> 1);
     return byte;
   }
@@ -1027,10 +1123,9 @@ export class Scc2698 {
    * that to "match the receiver". condition forces an error on this character.
    */
   receiveFromHost(c: number, byte: number, frame?: FrameFormat, condition?: RxCondition): void {
-    const ch = this.ch(c);
-    if (!frame && !condition) ch.hostQueue.push(byte & 0xff);
+    if (!frame && !condition) this.lines[c].push(byte & 0xff);
     else
-      ch.hostQueue.push({
+      this.lines[c].pushChar({
         byte: byte & 0xff,
         frame: frame ? { ...frame } : null,
         condition: condition ?? null,
@@ -1040,9 +1135,9 @@ export class Scc2698 {
 
   /** receiveFromHost for each of bytes[start..end), plain characters (a paste, a bulk write). */
   receiveBytesFromHost(c: number, bytes: ArrayLike<number>, start = 0, end = bytes.length): void {
-    const q = this.ch(c).hostQueue;
-    for (let i = start; i < end; i++) q.push(bytes[i] & 0xff);
-    if (end > start) this.scheduleKick(c);
+    if (end <= start) return;
+    this.lines[c].pushBytes(bytes, start, end);
+    this.scheduleKick(c);
   }
 
   /**
@@ -1050,7 +1145,7 @@ export class Scc2698 {
    * from the sender's onTxByte). It completes in the receiver now, not one more frame time later.
    */
   receiveFromWire(c: number, byte: number, frame: FrameFormat): void {
-    this.ch(c).hostQueue.push({ byte: byte & 0xff, frame: { ...frame }, condition: null, clocked: true });
+    this.lines[c].pushChar({ byte: byte & 0xff, frame: { ...frame }, condition: null, clocked: true });
     this.scheduleKick(c);
   }
 
@@ -1063,7 +1158,7 @@ export class Scc2698 {
     const ch = this.ch(c);
     ch.unpaced = unpaced;
     ch.txUnpaced = tx;
-    if (queued(ch) > 0) this.scheduleKick(c);
+    if (this.lines[c].count > 0) this.scheduleKick(c);
     if (tx) {
       // A character already waiting in THR leaves now (the one shifting finishes on its event).
       this.loadShifter(c);
@@ -1079,7 +1174,7 @@ export class Scc2698 {
   /** Bytes the host has queued that have not yet entered the receiver. */
   hostBacklog(c: number): number {
     const ch = this.ch(c);
-    return queued(ch) + (ch.lineChar ? 1 : 0);
+    return this.lines[c].count + (ch.lineChar ? 1 : 0);
   }
 
   private scheduleKick(c: number): void {
@@ -1100,8 +1195,9 @@ export class Scc2698 {
       this.updateBlockIrq(c >> 1);
       return;
     }
-    if (ch.lineChar || queued(ch) === 0) return;
-    const next = dequeue(ch);
+    const line = this.lines[c];
+    if (ch.lineChar || line.count === 0) return;
+    const next = line.take();
     const hc = typeof next === 'number' ? plainChar(next) : next;
     ch.lineChar = hc;
     ch.lineLost = !ch.rxEnabled;
@@ -1112,14 +1208,17 @@ export class Scc2698 {
   /** Unpaced line: host characters enter until the FIFO is full (none waits in the shifter). */
   private fillUnpaced(c: number): void {
     const ch = this.ch(c);
-    while (queued(ch) > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && ch.rxHold === null) {
-      const next = dequeue(ch);
-      if (typeof next === 'number' && ch.hostFrame === null) {
+    const line = this.lines[c];
+    while (line.count > 0 && ch.rxEnabled && ch.rxFifo.length < RX_FIFO_DEPTH && ch.rxHold === null) {
+      const code = line.peekCode();
+      if (code >= 0 && ch.hostFrame === null) {
         // The sender uses the receiver's own frame: sampleFrame gives the data bits back, no
         // errors (multidrop: address bit 0).
-        this.receiveChar(c, next & ((1 << this.dataBits(c)) - 1), 0, false, false);
+        line.takeCode();
+        this.receiveChar(c, code & ((1 << (5 + (ch.mr1 & 3))) - 1), 0, false, false);
         continue;
       }
+      const next = line.take();
       const hc = typeof next === 'number' ? plainChar(next) : next;
       if (hc.condition === null && hc.frame === null && ch.hostFrame === null) {
         this.receiveChar(c, hc.byte & ((1 << this.dataBits(c)) - 1), 0, false, false);
@@ -1292,7 +1391,12 @@ export class Scc2698 {
   // --- snapshot ---------------------------------------------------------------------------
 
   snapshot(): Scc2698Snapshot {
-    return cloneState(this.s);
+    const snap = cloneState(this.s) as Scc2698Snapshot;
+    snap.channels.forEach((ch, c) => {
+      ch.hostQueue = cloneState(this.lines[c].toList());
+      ch.hostHead = 0;
+    });
+    return snap;
   }
 
   restore(snap: Scc2698Snapshot): void {
@@ -1324,14 +1428,28 @@ export class Scc2698 {
     for (const b of snap.blocks)
       for (const k of ['acr', 'imr', 'opcr', 'ctur', 'ctlr', 'counterEvent'] as const)
         check(Number.isInteger(b[k]), `scc2698: ${k}`);
-    this.s = cloneState(snap);
+    const copy = cloneState(snap);
     // Entries saved as { byte, flags } objects (older snapshots) become numbers.
     const asEntry = (e: unknown): RxEntry =>
       typeof e === 'number' ? e : entryOf((e as { byte: number }).byte, (e as { flags: number }).flags);
-    for (const ch of this.s.channels) {
-      ch.rxFifo = ch.rxFifo.map(asEntry);
-      if (ch.rxHold !== null) ch.rxHold = asEntry(ch.rxHold);
-    }
+    this.s = {
+      v: 1,
+      channels: copy.channels.map((saved, c) => {
+        this.lines[c].load(saved.hostQueue.slice(saved.hostHead));
+        // The fields of a fresh channel, in its order (one object shape for every channel).
+        const ch = initialChannel() as unknown as Record<string, unknown>;
+        for (const k of Object.keys(ch)) ch[k] = (saved as unknown as Record<string, unknown>)[k];
+        const live = ch as unknown as ChannelState;
+        live.rxFifo = saved.rxFifo.map(asEntry);
+        live.rxHold = saved.rxHold === null ? null : asEntry(saved.rxHold);
+        return live;
+      }),
+      blocks: copy.blocks.map((saved) => {
+        const b = initialBlock() as unknown as Record<string, unknown>;
+        for (const k of Object.keys(b)) b[k] = (saved as unknown as Record<string, unknown>)[k];
+        return b as unknown as BlockState;
+      }),
+    };
     // Tell the listeners the restored levels.
     for (let k = 0; k < 4; k++) for (const l of this.irqListeners) l(k, this.s.blocks[k].irq);
   }
