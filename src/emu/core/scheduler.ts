@@ -12,15 +12,6 @@ export type EventHandler = (kind: number, arg: number) => void;
 /** A scheduled event's handle: its sequence number (unique for the scheduler's life). */
 export type EventId = number;
 
-interface SchedEvent {
-  atNs: number;
-  priority: number;
-  seq: number;
-  owner: number;
-  kind: number;
-  arg: number;
-}
-
 export interface SchedulerSnapshot {
   v: 1;
   nowNs: number;
@@ -33,32 +24,44 @@ function badTime(atNs: number): never {
   throw new RangeError(`scheduler: bad time ${atNs}`);
 }
 
-function before(a: SchedEvent, b: SchedEvent): boolean {
-  if (a.atNs !== b.atNs) return a.atNs < b.atNs;
-  if (a.priority !== b.priority) return a.priority < b.priority;
-  return a.seq < b.seq;
-}
+/** Slot arrays start with room for this many events and double when full. */
+const INITIAL_CAPACITY = 64;
 
 export class Scheduler {
   // Initialised here, not only in the constructor: a declared field starts as undefined, and a
   // field that has held undefined stores every later double as a new heap number.
   private now = DOUBLE_SEED;
   private nextSeq = 1;
-  private readonly heap: SchedEvent[] = [];
+  /**
+   * The queue, struct-of-arrays: an event lives in a slot (its time, priority, seq, owner, kind
+   * and arg in typed arrays, so nothing is allocated per event and no time is boxed), and the
+   * binary heap orders slot numbers. Free slots are a stack.
+   */
+  private capacity = INITIAL_CAPACITY;
+  private atNs = new Float64Array(INITIAL_CAPACITY);
+  private priority = new Float64Array(INITIAL_CAPACITY);
+  private seqs = new Float64Array(INITIAL_CAPACITY);
+  private owners = new Int32Array(INITIAL_CAPACITY);
+  private kinds = new Float64Array(INITIAL_CAPACITY);
+  private args = new Float64Array(INITIAL_CAPACITY);
+  private heap = new Int32Array(INITIAL_CAPACITY);
+  private size = 0;
+  private freeSlots = new Int32Array(INITIAL_CAPACITY);
+  private freeCount = 0;
+  /** Slots never used yet start here. */
+  private unusedSlot = 0;
   private readonly cancelled = new Set<EventId>();
   /** cancelled.size, as a plain field for the event loop's per-event test. */
   private cancelledCount = 0;
   /**
-   * True while the handler of heap[0] runs and nothing has taken its slot yet: that event is
-   * over but still sits at the root (see runDue). settle() removes it before anything looks at
-   * the queue.
+   * True while the handler of the root event runs and nothing has taken its place yet: that
+   * event is over but still sits at the root (see runDue). settle() removes it before anything
+   * looks at the queue.
    */
   private running = false;
   private readonly ownerNames: string[] = [];
   private readonly ownerIndex = new Map<string, number>();
   private readonly handlers: EventHandler[] = [];
-  /** Event objects that have run or been dropped, reused by at(): no allocation per event. */
-  private readonly pool: SchedEvent[] = [];
 
   constructor() {
     // Time fields start as doubles (double-fields.ts): no re-optimisation once they pass 2^30 ns.
@@ -72,7 +75,7 @@ export class Scheduler {
 
   /** Number of events still pending (cancelled ones not counted once popped). */
   get pending(): number {
-    return this.heap.length - (this.running ? 1 : 0) - this.cancelled.size;
+    return this.size - (this.running ? 1 : 0) - this.cancelled.size;
   }
 
   /** Whether a handler is registered under this owner name. */
@@ -99,24 +102,17 @@ export class Scheduler {
     if (!Number.isFinite(atNs)) badTime(atNs);
     const t = atNs < this.now ? this.now : Math.trunc(atNs);
     const seq = this.nextSeq++;
-    // Called from the handler of the event at the root (running): its object and its slot take
-    // this one. Otherwise a pooled object, or a new one whose atNs starts as a double
-    // (double-fields.ts).
-    const reuse = this.running;
-    const ev = reuse
-      ? this.heap[0]
-      : (this.pool.pop() ?? { atNs: DOUBLE_SEED, priority, seq, owner, kind, arg });
-    ev.atNs = t;
-    ev.priority = priority;
-    ev.seq = seq;
-    ev.owner = owner;
-    ev.kind = kind;
-    ev.arg = arg;
-    if (reuse) {
+    if (this.running) {
+      // Called from the handler of the event at the root: its slot takes this one, which then
+      // moves down to its place (one sift instead of a pop now and a push then).
       this.running = false;
-      this.siftDown(ev);
+      const slot = this.heap[0];
+      this.fill(slot, t, priority, seq, owner, kind, arg);
+      this.siftDown(slot);
     } else {
-      this.push(ev);
+      const slot = this.takeSlot();
+      this.fill(slot, t, priority, seq, owner, kind, arg);
+      this.siftUp(slot);
     }
     return seq;
   }
@@ -138,18 +134,21 @@ export class Scheduler {
   peekNs(): number {
     this.settle();
     this.dropCancelledHead();
-    return this.heap.length > 0 ? this.heap[0].atNs : Number.POSITIVE_INFINITY;
+    return this.size > 0 ? this.atNs[this.heap[0]] : Number.POSITIVE_INFINITY;
   }
 
   /** Runs the next event, if any, advancing time to it. Returns false when the queue is empty. */
   step(): boolean {
     this.settle();
     this.dropCancelledHead();
-    const ev = this.pop();
-    if (!ev) return false;
-    this.now = ev.atNs;
-    const { owner, kind, arg } = ev;
-    this.pool.push(ev);
+    if (this.size === 0) return false;
+    const slot = this.heap[0];
+    this.now = this.atNs[slot];
+    const owner = this.owners[slot];
+    const kind = this.kinds[slot];
+    const arg = this.args[slot];
+    this.releaseSlot(slot);
+    this.popHead();
     this.handlers[owner](kind, arg);
     return true;
   }
@@ -168,21 +167,22 @@ export class Scheduler {
    * code away at every call.
    */
   private runDue(tNs: number): void {
-    const heap = this.heap;
     const handlers = this.handlers;
     for (;;) {
       if (this.cancelledCount !== 0) this.dropCancelledHead();
-      const head = heap[0];
-      if (head === undefined || head.atNs > tNs) break;
-      this.now = head.atNs;
-      // The head stays in place while its handler runs (running = true): the first at() inside
+      if (this.size === 0) break;
+      const slot = this.heap[0];
+      const t = this.atNs[slot];
+      if (t > tNs) break;
+      this.now = t;
+      // The root stays in place while its handler runs (running = true): the first at() inside
       // the handler puts its event there and sifts it down once, instead of a pop now and a push
-      // then. If no at() took the slot, the head is popped after the handler.
+      // then. If no at() took the slot, the root is popped after the handler.
       this.running = true;
-      handlers[head.owner](head.kind, head.arg);
+      handlers[this.owners[slot]](this.kinds[slot], this.args[slot]);
       if (this.running) {
         this.running = false;
-        this.pool.push(head);
+        this.releaseSlot(slot);
         this.popHead();
       }
     }
@@ -211,17 +211,28 @@ export class Scheduler {
 
   snapshot(): SchedulerSnapshot {
     this.settle();
-    const events = this.heap
-      .filter((e) => !this.cancelled.has(e.seq))
-      .map((e) => ({ ...e, owner: this.ownerNames[e.owner] }))
-      .sort((a, b) => a.seq - b.seq);
+    const events: SchedulerSnapshot['events'] = [];
+    for (let i = 0; i < this.size; i++) {
+      const slot = this.heap[i];
+      const seq = this.seqs[slot];
+      if (this.cancelled.has(seq)) continue;
+      events.push({
+        atNs: this.atNs[slot],
+        priority: this.priority[slot],
+        seq,
+        owner: this.ownerNames[this.owners[slot]],
+        kind: this.kinds[slot],
+        arg: this.args[slot],
+      });
+    }
+    events.sort((a, b) => a.seq - b.seq);
     return { v: 1, nowNs: this.now, nextSeq: this.nextSeq, events };
   }
 
   /** Restores a snapshot; every owner named in it must already be registered. Throws, changing nothing, on bad data. */
   restore(s: SchedulerSnapshot): void {
     if (s?.v !== 1 || !Array.isArray(s.events)) throw new Error('scheduler snapshot: unsupported version');
-    const events: SchedEvent[] = s.events.map((e) => {
+    const events = s.events.map((e) => {
       const owner = this.ownerIndex.get(e.owner);
       if (owner === undefined) throw new Error(`scheduler snapshot: unknown owner "${e.owner}"`);
       if (!Number.isInteger(e.atNs) || !Number.isInteger(e.seq))
@@ -233,67 +244,139 @@ export class Scheduler {
     this.cancelled.clear();
     this.cancelledCount = 0;
     this.running = false;
-    this.heap.length = 0;
-    for (const ev of events) this.push(ev);
+    this.size = 0;
+    this.freeCount = 0;
+    this.unusedSlot = 0;
+    for (const e of events) {
+      const slot = this.takeSlot();
+      this.fill(slot, e.atNs, e.priority, e.seq, e.owner, e.kind, e.arg);
+      this.siftUp(slot);
+    }
+  }
+
+  private fill(
+    slot: number,
+    t: number,
+    priority: number,
+    seq: number,
+    owner: number,
+    kind: number,
+    arg: number,
+  ) {
+    this.atNs[slot] = t;
+    this.priority[slot] = priority;
+    this.seqs[slot] = seq;
+    this.owners[slot] = owner;
+    this.kinds[slot] = kind;
+    this.args[slot] = arg;
+  }
+
+  private takeSlot(): number {
+    if (this.freeCount > 0) return this.freeSlots[--this.freeCount];
+    if (this.unusedSlot === this.capacity) this.grow();
+    return this.unusedSlot++;
+  }
+
+  private releaseSlot(slot: number): void {
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  private grow(): void {
+    const n = this.capacity * 2;
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.atNs = f64(this.atNs);
+    this.priority = f64(this.priority);
+    this.seqs = f64(this.seqs);
+    this.owners = i32(this.owners);
+    this.kinds = f64(this.kinds);
+    this.args = f64(this.args);
+    this.heap = i32(this.heap);
+    this.freeSlots = i32(this.freeSlots);
+    this.capacity = n;
   }
 
   /** Removes the root event whose handler ran (running), if no at() took its slot. */
   private settle(): void {
     if (!this.running) return;
     this.running = false;
-    this.pool.push(this.heap[0]);
+    this.releaseSlot(this.heap[0]);
     this.popHead();
   }
 
   private dropCancelledHead(): void {
     if (this.cancelledCount === 0) return;
-    while (this.heap.length > 0 && this.cancelled.has(this.heap[0].seq)) {
-      this.cancelled.delete(this.heap[0].seq);
+    while (this.size > 0) {
+      const slot = this.heap[0];
+      const seq = this.seqs[slot];
+      if (!this.cancelled.has(seq)) break;
+      this.cancelled.delete(seq);
       this.cancelledCount = this.cancelled.size;
-      const ev = this.pop();
-      if (ev) this.pool.push(ev);
+      this.releaseSlot(slot);
+      this.popHead();
     }
   }
 
-  private push(ev: SchedEvent): void {
+  /** Whether slot a runs before slot b: time, then priority, then scheduling order. */
+  private before(a: number, b: number): boolean {
+    const at = this.atNs;
+    const ta = at[a];
+    const tb = at[b];
+    if (ta !== tb) return ta < tb;
+    const pr = this.priority;
+    if (pr[a] !== pr[b]) return pr[a] < pr[b];
+    return this.seqs[a] < this.seqs[b];
+  }
+
+  /** Adds slot at the end of the heap and moves it up to its place. */
+  private siftUp(slot: number): void {
     const h = this.heap;
-    let i = h.length;
-    h.push(ev);
+    let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(ev, h[parent])) break;
-      h[i] = h[parent];
+      const p = h[parent];
+      if (!this.before(slot, p)) break;
+      h[i] = p;
       i = parent;
     }
-    h[i] = ev;
-  }
-
-  private pop(): SchedEvent | undefined {
-    const top = this.heap[0];
-    if (top !== undefined) this.popHead();
-    return top;
+    h[i] = slot;
   }
 
   /** Removes the root (the heap is not empty). */
   private popHead(): void {
-    const last = this.heap.pop() as SchedEvent;
-    if (this.heap.length !== 0) this.siftDown(last);
+    const n = --this.size;
+    if (n !== 0) this.siftDown(this.heap[n]);
   }
 
-  /** Places ev at the root's slot (whose event is gone) and moves it down to its place. */
-  private siftDown(ev: SchedEvent): void {
+  /** Places slot at the root's position (whose event is gone) and moves it down to its place. */
+  private siftDown(slot: number): void {
     const h = this.heap;
-    const n = h.length;
+    const n = this.size;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && before(h[r], h[l]) ? r : l;
-      if (!before(h[c], ev)) break;
-      h[i] = h[c];
-      i = c;
+      let ci = l;
+      let c = h[l];
+      if (l + 1 < n) {
+        const rc = h[l + 1];
+        if (this.before(rc, c)) {
+          ci = l + 1;
+          c = rc;
+        }
+      }
+      if (!this.before(c, slot)) break;
+      h[i] = c;
+      i = ci;
     }
-    h[i] = ev;
+    h[i] = slot;
   }
 }
