@@ -733,9 +733,13 @@ export class Scc2698 {
         this.runCommand(c, v);
         break;
       case 3:
-      case 11:
+      case 11: {
+        const ch = this.s.channels[c];
+        const nibble = this.isrNibble(ch);
         this.writeThr(c, v);
-        break;
+        this.updateChannelIrq(ch, c, nibble);
+        return;
+      }
       case 4:
         this.writeAcr(block, v);
         break;
@@ -1046,10 +1050,11 @@ export class Scc2698 {
   // --- RX path ----------------------------------------------------------------------------
 
   private readRhr(c: number): number {
-    const ch = this.ch(c);
-    const top = popFront(ch.rxFifo);
-    if (top === undefined) return ch.lastRhr; // empty FIFO: previous byte, no state change (QEMU)
-    const byte = entryByte(top);
+    const ch = this.s.channels[c];
+    if (ch.rxFifo.length === 0) return ch.lastRhr; // empty FIFO: previous byte, no state change (QEMU)
+    // Only this channel's ISR bits can change here (see updateChannelIrq).
+    const nibble = this.isrNibble(ch);
+    const byte = entryByte(popFront(ch.rxFifo) as RxEntry);
     ch.lastRhr = byte;
     if (ch.rxHold !== null) {
       ch.rxFifo.push(ch.rxHold);
@@ -1058,7 +1063,7 @@ export class Scc2698 {
     this.updateRts(c);
     // Unpaced: the next host character arrives the instant a FIFO position frees.
     if (ch.unpaced && this.lines[c].count > 0) this.fillUnpaced(c);
-    this.updateBlockIrq(c >> 1);
+    this.updateChannelIrq(ch, c, nibble);
     return byte;
   }
 
@@ -1366,6 +1371,15 @@ export class Scc2698 {
       b.irq = level;
       for (const l of this.irqListeners) l(k, level);
     }
+  }
+
+  /**
+   * updateBlockIrq after an access whose effects reach only channel c's ISR bits (an RHR read,
+   * a THR write): the request level, ISR & IMR ≠ 0, can change only if those bits did, so the
+   * block is looked at again only then. nibble: isrNibble(ch) before the access.
+   */
+  private updateChannelIrq(ch: ChannelState, c: number, nibble: number): void {
+    if (this.isrNibble(ch) !== nibble) this.updateBlockIrq(c >> 1);
   }
 
   private onEvent(kind: number, arg: number): void {

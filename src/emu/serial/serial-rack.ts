@@ -20,7 +20,12 @@ import type { Rng } from '../core/rng';
 import type { Scheduler } from '../core/scheduler';
 import type { TraceRing } from '../core/trace';
 import { createIpOctalRack, type IpOctalChannel, type IpOctalRack } from '../devices/ipoctal232';
-import { type FrameFormat, type RxCondition, sampleFrame } from '../devices/serial-backend';
+import {
+  type FrameFormat,
+  type RxCondition,
+  type SerialHostEnd,
+  sampleFrame,
+} from '../devices/serial-backend';
 import type { PortInfo, ProgramName } from '../guest/programs/program';
 import { applyOrRollBack } from '../guest/rollback';
 import { DEFAULT_PROGRAMS, SERIAL_PORTS, SerialGuest, type SerialGuestSnapshot } from '../guest/serial-guest';
@@ -227,10 +232,7 @@ export class SerialRack implements Subsystem {
     this.channels = Array.from({ length: SERIAL_PORTS }, (_, port) => this.hw.ipoctal.channel(port));
     for (let port = 0; port < SERIAL_PORTS; port++) {
       this.hosts.push(live(freshHost()));
-      this.channels[port].attach({
-        onTxByte: (byte, frame) => this.onTxByte(port, byte, frame),
-        onTxBreak: (active) => this.onTxBreak(port, active),
-      });
+      this.channels[port].attach(new RackLineEnd(this, port));
     }
     this.tsGuest = guestKind === 'ts' ? new SerialGuest(this.rig.platform) : null;
     this.tsGuest?.boot(programs);
@@ -408,7 +410,8 @@ export class SerialRack implements Subsystem {
 
   // --- the line, device → host ------------------------------------------------------------
 
-  private onTxByte(port: number, byte: number, frame: FrameFormat): void {
+  /** A character left channel port's TxD (RackLineEnd). */
+  onTxByte(port: number, byte: number, frame: FrameFormat): void {
     const h = this.hosts[port];
     if (h.peer !== null) this.channels[h.peer].receiveFromHost(byte, frame);
     let b = byte;
@@ -425,7 +428,8 @@ export class SerialRack implements Subsystem {
     store(h, b);
   }
 
-  private onTxBreak(port: number, active: boolean): void {
+  /** Channel port's TxD went to or left a break (RackLineEnd). */
+  onTxBreak(port: number, active: boolean): void {
     const h = this.hosts[port];
     if (active && h.peer !== null) this.channels[h.peer].sendBreak();
   }
@@ -475,6 +479,22 @@ export class SerialRack implements Subsystem {
     this.rig.platform.restore(s.platform);
     if (this.tsGuest && s.guest) this.tsGuest.restore(s.guest);
     this.hosts = s.hosts.map(live);
+  }
+}
+
+/** The rack's end of one channel's line: one object shape for all eight (no closures per port). */
+class RackLineEnd implements SerialHostEnd {
+  constructor(
+    private readonly rack: SerialRack,
+    private readonly port: number,
+  ) {}
+
+  onTxByte(byte: number, frame: FrameFormat): void {
+    this.rack.onTxByte(this.port, byte, frame);
+  }
+
+  onTxBreak(active: boolean): void {
+    this.rack.onTxBreak(this.port, active);
   }
 }
 
