@@ -225,6 +225,68 @@ export class TdcDmaBuffer {
     this.store(w0, w1, w2, w3, nowNs);
   }
 
+  /**
+   * The records in words[at ..] (n of them, four words each) stored one after another while each is
+   * a plain store — CSR.ENABLE set, CUR valid and not full, the interrupt already requested — so
+   * that none of them schedules, switches or drops anything: the same state and DDR bytes as
+   * acceptRecord() for each. Returns how many were stored (it stops before the first other one).
+   */
+  storeRun(words: Uint32Array, at: number, n: number): number {
+    const s = this.s;
+    if (!(s.csr & TDC_DMABUF_CSR_ENABLE) || !(s.curSize & TDC_DMABUF_SIZE_VALID) || !s.irqRequest) return 0;
+    const m = Math.min(n, this.capacity - s.count);
+    if (m <= 0) return 0;
+    const burstSize = this.burstSize;
+    const addrs = this.burstAddr;
+    const w = this.burstWords;
+    let len = this.burstLen;
+    let addr = (s.curBase + TDC_RECORD_BYTES * s.count) >>> 0;
+    for (let k = 0; k < m; k++) {
+      if (len > 0 && addr !== (addrs[len - 1] + TDC_RECORD_BYTES) >>> 0) this.burstScattered = true;
+      addrs[len] = addr;
+      const src = at + 4 * k;
+      const dst = 4 * len;
+      w[dst] = words[src];
+      w[dst + 1] = words[src + 1];
+      w[dst + 2] = words[src + 2];
+      w[dst + 3] = words[src + 3];
+      len++;
+      addr = (addr + TDC_RECORD_BYTES) >>> 0;
+      if (len >= burstSize) {
+        this.burstLen = len;
+        this.flushBurst();
+        len = 0;
+      }
+    }
+    this.burstLen = len;
+    s.count += m;
+    s.counters.stored += m;
+    return m;
+  }
+
+  /**
+   * Lowest and highest DDR byte address (+1) this controller can write before its next switch or
+   * register write (open burst, CUR and NEXT areas by their size fields): out[at], out[at + 1].
+   * False when that goes past the end of the DDR (addresses wrap there).
+   */
+  ddrHull(out: Float64Array, at: number): boolean {
+    const s = this.s;
+    let lo = s.curBase;
+    let hi = s.curBase + TDC_RECORD_BYTES * (s.curSize & TDC_DMABUF_SIZE_MASK);
+    const nextLo = s.nextBase;
+    const nextHi = s.nextBase + TDC_RECORD_BYTES * (s.nextSize & TDC_DMABUF_SIZE_MASK);
+    if (nextLo < lo) lo = nextLo;
+    if (nextHi > hi) hi = nextHi;
+    for (let i = 0; i < this.burstLen; i++) {
+      const a = this.burstAddr[i];
+      if (a < lo) lo = a;
+      if (a + TDC_RECORD_BYTES > hi) hi = a + TDC_RECORD_BYTES;
+    }
+    out[at] = lo;
+    out[at + 1] = hi;
+    return hi <= this.ddr.size;
+  }
+
   /** The channel's acquisition enable went off: the open burst goes to DDR. */
   channelDisabled(): void {
     this.flushBurst();

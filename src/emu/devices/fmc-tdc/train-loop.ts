@@ -32,8 +32,13 @@ import { HIT_DRAIN_NS, HIT_FIFO_DEPTH, PAIR_RESOLUTION_PS, type TdcChannel } fro
 import type { TdcTimeBase } from './time-base';
 
 const NS_PER_S = 1_000_000_000;
-/** Timestamps the fast form holds before handing them to the buffers. */
-const QUEUE = 1024;
+/** Edges per channel in one chunk of the fast form (even), and so its list sizes. */
+const CAP = 1024;
+/** Kinds of an edge the ACAM takes (pass 1 of the fast form). */
+const KIND_RISE = 0;
+const KIND_FALL = 1;
+/** A falling edge whose pulse-width check cannot fail: its draws are made, its time not computed. */
+const KIND_FALL_KNOWN = 2;
 /**
  * Divisions of the per-edge path as multiplications: for whole ps, floor(ps × PER_NS) and
  * floor(ps × PER_START) are corrected by one where the product rounds across an integer, and
@@ -104,14 +109,37 @@ export class TrainLoop {
   private readonly lane: Float64Array;
   /** Time of the edge take() returned last. */
   private takenPs = 0;
-  /** Timestamps emitted by the fast form, waiting for their buffer: record words, channel, time. */
-  private readonly queueWords = new Uint32Array(4 * QUEUE);
-  private readonly queueCh = new Uint8Array(QUEUE);
-  private readonly queueNs = new Float64Array(QUEUE);
-  private readonly queueLength = new Uint32Array(1);
+  // The fast form's lists, CAP entries per channel from ch × CAP: edges the ACAM took (time, kind,
+  // jitter + outlier drawn for it), then timestamps (record words, ps and ns of the emitting edge).
+  private readonly edgePs: Float64Array;
+  private readonly edgeNs: Float64Array;
+  private readonly edgeKind: Uint8Array;
+  private readonly edgeDelta: Int32Array;
+  private readonly edgeCount: Uint32Array;
+  private readonly outWords: Uint32Array;
+  private readonly outPs: Float64Array;
+  private readonly outNs: Float64Array;
+  private readonly outCount: Uint32Array;
+  /** Per channel: list position and next edge time of a merge. */
+  private readonly drawPos: Uint32Array;
+  private readonly drawHead: Float64Array;
+  /** Per channel: lowest and highest DDR address its buffer controller may write. */
+  private readonly hull: Float64Array;
 
   constructor(readonly channelCount: number) {
     this.lane = new Float64Array(channelCount * LANE);
+    this.edgePs = new Float64Array(channelCount * CAP);
+    this.edgeNs = new Float64Array(channelCount * CAP);
+    this.edgeKind = new Uint8Array(channelCount * CAP);
+    this.edgeDelta = new Int32Array(channelCount * CAP);
+    this.edgeCount = new Uint32Array(channelCount);
+    this.outWords = new Uint32Array(4 * channelCount * CAP);
+    this.outPs = new Float64Array(channelCount * CAP);
+    this.outNs = new Float64Array(channelCount * CAP);
+    this.outCount = new Uint32Array(channelCount);
+    this.drawPos = new Uint32Array(channelCount);
+    this.drawHead = new Float64Array(channelCount);
+    this.hull = new Float64Array(2 * channelCount);
   }
 
   /** The train of ch (null = none) and whether its width surely passes the filter. */
@@ -169,13 +197,7 @@ export class TrainLoop {
       this.wholePs()
     ) {
       this.load(channels);
-      // runFast() stops early when its queue is full: the buffers take the queue, then it goes on.
-      for (;;) {
-        acam.outlierCountdown = this.runFast(limitPs, channels[0].filterSettings, acam, timeBase, rng, cells);
-        const full = this.queueLength[0] === QUEUE;
-        this.drainQueue(buffers);
-        if (!full) break;
-      }
+      this.runFast(limitPs, channels[0].filterSettings, buffers, acam, timeBase, rng, cells);
       this.store(channels);
     } else this.runEach(limitPs, channels);
   }
@@ -306,44 +328,116 @@ export class TrainLoop {
   }
 
   /**
-   * The fast form (header): tagEdge() inlined over the lanes, up to limitPs or until the queue is
-   * full (queueLength). Returns the outlier countdown.
+   * The fast form (header): the edges up to limitPs in chunks of at most CAP − 1 per channel, each
+   * in three passes (ACAM front end per channel, rng draws in merged order, time-tagging, filter and
+   * numbering per channel); then the chunk's timestamps go to the buffers, which draw nothing from
+   * the rng and which nothing in the passes reads.
    */
   private runFast(
     limitPs: number,
     filter: { minTicks: number; maxTicks: number; duplicateQuirk: boolean },
+    buffers: readonly TdcDmaBuffer[],
     acam: AcamGpx,
     timeBase: TdcTimeBase,
     rng: Rng,
     cells: Int16Array | null,
-  ): number {
-    const l = this.lane;
-    const { minTicks, maxTicks, duplicateQuirk } = filter;
+  ): void {
+    const channels = this.channelCount;
+    const counts = this.edgeCount;
     const outlierP = acam.options.outlierProbability;
-    let countdown = acam.outlierCountdown;
-    const tb = timeBase.state;
-    const baseNs = tb.baseNs;
-    const baseSeconds = tb.baseSeconds;
-    const basePs = tb.basePs;
-    let second = 0;
-    let secondStartNs = baseNs;
-    const queueWords = this.queueWords;
-    const queueCh = this.queueCh;
-    const queueNs = this.queueNs;
-    const queueLength = this.queueLength;
-    let queued = 0;
-    queueLength[0] = 0;
     for (;;) {
-      const ch = this.take(limitPs);
-      if (ch < 0) break;
-      const b = ch * LANE;
-      const atPs = this.takenPs;
-      // PARITY has moved on: 0 = this edge was a falling one.
-      const falling = l[b + PARITY] === 0;
-      if (l[b + TAKEN] === 0) {
-        l[b + RISE] = 0;
-        continue;
+      const chunkPs = this.chunkLimit(limitPs);
+      let any = 0;
+      for (let ch = 0; ch < channels; ch++) {
+        counts[ch] = this.acceptEdges(ch, chunkPs);
+        any += counts[ch];
       }
+      if (any > 0) {
+        acam.outlierCountdown = this.drawDeltas(outlierP, acam, rng, cells);
+        let stamps = 0;
+        for (let ch = 0; ch < channels; ch++) {
+          if (counts[ch] > 0) {
+            this.tagEdges(ch, counts[ch], filter, timeBase);
+            stamps += this.outCount[ch];
+          } else this.outCount[ch] = 0;
+        }
+        if (stamps > 0) this.drainOut(buffers);
+      }
+      if (chunkPs >= limitPs) return;
+    }
+  }
+
+  /**
+   * Every channel's edges up to at most CAP − 1 each: the last ps of the chunk (≤ limitPs). Edges at
+   * or before it form a prefix of the merged order (ps, then channel), so the chunk can be taken
+   * channel by channel.
+   */
+  private chunkLimit(limitPs: number): number {
+    const l = this.lane;
+    let limit = limitPs;
+    for (let b = 0; b < this.channelCount * LANE; b += LANE) {
+      const edgePs = l[b + EDGE_PS];
+      if (!(edgePs <= limit)) continue;
+      // Edge NEXT + CAP − 1 (CAP even): CAP/2 − 1 periods on, then one width or gap.
+      if (l[b + NEXT] + CAP - 1 >= l[b + END]) continue;
+      const at =
+        edgePs +
+        (CAP / 2 - 1) * (l[b + WIDTH_PS] + l[b + GAP_PS]) +
+        (l[b + PARITY] === 1 ? l[b + GAP_PS] : l[b + WIDTH_PS]);
+      if (at - 1 < limit) limit = at - 1;
+    }
+    return limit;
+  }
+
+  /**
+   * Pass 1 of the fast form, one channel: its train edges up to limitPs through the ACAM front end
+   * (TdcChannel.acamAccepts(): pair resolution, hit FIFO). Each edge the ACAM takes goes into the
+   * channel's edge list with its kind (rising, falling, falling whose width check cannot fail).
+   * Returns the number of edges listed.
+   */
+  private acceptEdges(ch: number, limitPs: number): number {
+    const l = this.lane;
+    const b = ch * LANE;
+    let edgePs = l[b + EDGE_PS];
+    if (!(edgePs <= limitPs)) return 0;
+    let next = l[b + NEXT];
+    const end = l[b + END];
+    const widthPs = l[b + WIDTH_PS];
+    const gapPs = l[b + GAP_PS];
+    let parity = l[b + PARITY];
+    let rise = l[b + RISE];
+    if (l[b + TAKEN] === 0) {
+      // Edges of a channel that does not take them only move its train on.
+      while (edgePs <= limitPs) {
+        const falling = parity === 1;
+        next++;
+        parity = falling ? 0 : 1;
+        edgePs = next >= end ? Number.POSITIVE_INFINITY : edgePs + (falling ? gapPs : widthPs);
+      }
+      l[b + EDGE_PS] = edgePs;
+      l[b + NEXT] = next;
+      l[b + PARITY] = parity;
+      l[b + RISE] = 0;
+      return 0;
+    }
+    const known = l[b + KNOWN] === 1;
+    let lastNs = l[b + LAST_NS];
+    let lastPs = l[b + LAST_PS];
+    let hit = l[b + HIT];
+    let hitAt = l[b + HIT_AT];
+    let edges = l[b + EDGES];
+    let lost = l[b + LOST];
+    const times = this.edgePs;
+    const edgeNs = this.edgeNs;
+    const kinds = this.edgeKind;
+    const base = ch * CAP;
+    let n = 0;
+    while (edgePs <= limitPs) {
+      const atPs = edgePs;
+      const falling = parity === 1;
+      next++;
+      parity = falling ? 0 : 1;
+      edgePs = next >= end ? Number.POSITIVE_INFINITY : atPs + (falling ? gapPs : widthPs);
       let nowNs = Math.floor(atPs * PER_NS);
       let subPs = atPs - nowNs * 1000;
       if (subPs < 0) {
@@ -353,45 +447,143 @@ export class TrainLoop {
         nowNs++;
         subPs -= 1000;
       }
-      // TdcChannel.acamAccepts()
-      l[b + EDGES]++;
-      const last = l[b + LAST_NS];
-      if (last >= 0) {
-        const dtNs = nowNs - last;
-        if (dtNs < 10 && dtNs * 1000 + subPs - l[b + LAST_PS] < PAIR_RESOLUTION_PS) {
-          l[b + LOST]++;
-          l[b + RISE] = 0;
+      edges++;
+      if (lastNs >= 0) {
+        const dtNs = nowNs - lastNs;
+        if (dtNs < 10 && dtNs * 1000 + subPs - lastPs < PAIR_RESOLUTION_PS) {
+          lost++;
+          rise = 0;
           continue;
         }
       }
       // An edge HIT_DRAIN_NS past the FIFO's drain time finds it empty (no division needed).
-      const h = l[b + HIT];
-      const sinceNs = nowNs - l[b + HIT_AT];
-      const level = sinceNs >= HIT_DRAIN_NS * h + HIT_DRAIN_NS ? 0 : Math.max(0, h - sinceNs / HIT_DRAIN_NS);
-      l[b + HIT_AT] = nowNs;
-      l[b + LAST_NS] = nowNs;
-      l[b + LAST_PS] = subPs;
+      const sinceNs = nowNs - hitAt;
+      const level =
+        sinceNs >= HIT_DRAIN_NS * hit + HIT_DRAIN_NS ? 0 : Math.max(0, hit - sinceNs / HIT_DRAIN_NS);
+      hitAt = nowNs;
+      lastNs = nowNs;
+      lastPs = subPs;
       if (level + 1 > HIT_FIFO_DEPTH) {
-        l[b + HIT] = level;
-        l[b + LOST]++;
-        l[b + RISE] = 0;
+        hit = level;
+        lost++;
+        rise = 0;
         continue;
       }
-      l[b + HIT] = level + 1;
-      const widthPasses = falling && l[b + RISE] === 1 && l[b + KNOWN] === 1;
-      l[b + RISE] = falling ? 0 : 1;
-      if (widthPasses) {
-        // AcamGpx.skip(): the draws of a timestamp nobody needs.
-        if (cells !== null) rng.nextU32();
-        if (outlierP > 0) {
-          if (countdown > 0) countdown--;
-          else {
-            acam.outlierCountdown = countdown;
-            acam.outlierPs(outlierP);
-            countdown = acam.outlierCountdown;
-          }
+      hit = level + 1;
+      times[base + n] = atPs;
+      edgeNs[base + n] = nowNs;
+      kinds[base + n] = falling ? (rise === 1 && known ? KIND_FALL_KNOWN : KIND_FALL) : KIND_RISE;
+      n++;
+      rise = falling ? 0 : 1;
+    }
+    l[b + EDGE_PS] = edgePs;
+    l[b + NEXT] = next;
+    l[b + PARITY] = parity;
+    l[b + RISE] = rise;
+    l[b + LAST_NS] = lastNs;
+    l[b + LAST_PS] = lastPs;
+    l[b + HIT] = hit;
+    l[b + HIT_AT] = hitAt;
+    l[b + EDGES] = edges;
+    l[b + LOST] = lost;
+    return n;
+  }
+
+  /**
+   * Pass 2 of the fast form: the rng draws of the listed edges (AcamGpx.quantiseInto()/skip(): the
+   * jitter cell, then the outlier countdown), taken in the merged order of all channels (ps, then
+   * channel), as one edge at a time draws them. Each edge gets its jitter + outlier in ps.
+   * Returns the outlier countdown.
+   */
+  private drawDeltas(outlierP: number, acam: AcamGpx, rng: Rng, cells: Int16Array | null): number {
+    const counts = this.edgeCount;
+    const pos = this.drawPos;
+    const head = this.drawHead;
+    const times = this.edgePs;
+    const deltas = this.edgeDelta;
+    const channels = this.channelCount;
+    let countdown = acam.outlierCountdown;
+    for (let c = 0; c < channels; c++) {
+      pos[c] = 0;
+      head[c] = counts[c] > 0 ? times[c * CAP] : Number.POSITIVE_INFINITY;
+    }
+    for (;;) {
+      let best = -1;
+      let bestPs = Number.POSITIVE_INFINITY;
+      for (let c = 0; c < channels; c++) {
+        if (head[c] < bestPs) {
+          bestPs = head[c];
+          best = c;
         }
-      } else {
+      }
+      if (best < 0) break;
+      let d = 0;
+      if (cells !== null) d = cells[rng.nextU32() >>> 16];
+      if (outlierP > 0) {
+        if (countdown > 0) countdown--;
+        else {
+          acam.outlierCountdown = countdown;
+          d += acam.outlierPs(outlierP);
+          countdown = acam.outlierCountdown;
+        }
+      }
+      const i = pos[best]++;
+      deltas[best * CAP + i] = d;
+      head[best] = i + 1 < counts[best] ? times[best * CAP + i + 1] : Number.POSITIVE_INFINITY;
+    }
+    return countdown;
+  }
+
+  /**
+   * Pass 3 of the fast form, one channel: its listed edges time-tagged (TdcTimeBase.atInto() at
+   * ppm 0, AcamGpx.quantiseInto() with the drawn jitter), filtered (filter(), filterFall()) and
+   * numbered (numberInto()); each timestamp goes into the channel's output list with its ps and ns.
+   */
+  private tagEdges(
+    ch: number,
+    n: number,
+    filter: { minTicks: number; maxTicks: number; duplicateQuirk: boolean },
+    timeBase: TdcTimeBase,
+  ): void {
+    const l = this.lane;
+    const b = ch * LANE;
+    const { minTicks, maxTicks, duplicateQuirk } = filter;
+    const tb = timeBase.state;
+    const baseNs = tb.baseNs;
+    const baseSeconds = tb.baseSeconds;
+    const basePs = tb.basePs;
+    let second = 0;
+    let secondStartNs = baseNs;
+    let filtered = l[b + FILTERED];
+    let duplicates = l[b + DUPLICATES];
+    let muted = l[b + MUTED];
+    let stamps = l[b + STAMPS];
+    let seq = l[b + SEQ];
+    const off1 = l[b + OFF1];
+    const off2 = l[b + OFF2];
+    const off3 = l[b + OFF3] & TDC_FRAC_MASK;
+    const raw = l[b + RAW] === 1;
+    let held = l[b + HELD] === 1;
+    let flag = l[b + FLAG] === 1;
+    let rSec = l[b + R_SEC];
+    let rCoarse = l[b + R_COARSE];
+    let rFrac = l[b + R_FRAC];
+    let rBins = l[b + R_BINS];
+    const times = this.edgePs;
+    const edgeNs = this.edgeNs;
+    const kinds = this.edgeKind;
+    const deltas = this.edgeDelta;
+    const outWords = this.outWords;
+    const outPs = this.outPs;
+    const outNs = this.outNs;
+    const base = ch * CAP;
+    let out = 0;
+    for (let i = 0; i < n; i++) {
+      const atPs = times[base + i];
+      const kind = kinds[base + i];
+      const nowNs = edgeNs[base + i];
+      if (kind !== KIND_FALL_KNOWN) {
+        const subPs = atPs - nowNs * 1000;
         // TdcTimeBase.atInto() at ppm 0 (the second of the previous edge usually holds this one).
         let inNs = nowNs - secondStartNs;
         if (inNs < 0 || inNs >= NS_PER_S) {
@@ -406,16 +598,8 @@ export class TrainLoop {
           seconds++;
         }
         seconds = (baseSeconds + seconds) >>> 0;
-        // AcamGpx.quantiseInto(), model 'acam'.
-        if (cells !== null) ps += cells[rng.nextU32() >>> 16];
-        if (outlierP > 0) {
-          if (countdown > 0) countdown--;
-          else {
-            acam.outlierCountdown = countdown;
-            ps += acam.outlierPs(outlierP);
-            countdown = acam.outlierCountdown;
-          }
-        }
+        // AcamGpx.quantiseInto(), model 'acam', with the jitter and outlier drawn in pass 2.
+        ps += deltas[base + i];
         if (ps < 0) {
           ps += PS_PER_S;
           seconds = (seconds - 1) >>> 0;
@@ -439,87 +623,136 @@ export class TrainLoop {
           coarse -= COARSE_PER_SECOND;
           seconds = (seconds + 1) >>> 0;
         }
-        if (!falling) {
+        if (kind === KIND_RISE) {
           // TdcChannel.filter(): remember the rising edge.
-          l[b + HELD] = 1;
-          l[b + FLAG] = 1;
-          l[b + R_SEC] = seconds;
-          l[b + R_COARSE] = coarse;
-          l[b + R_FRAC] = fracTotal & 0xfff;
-          l[b + R_BINS] = bins;
+          held = true;
+          flag = true;
+          rSec = seconds;
+          rCoarse = coarse;
+          rFrac = fracTotal & 0xfff;
+          rBins = bins;
           continue;
         }
-        // TdcChannel.filterFall(ts): the width check (skipped below when it cannot fail).
-        if (l[b + HELD] === 1) {
-          let ticks = coarse - l[b + R_COARSE];
-          let secs = seconds - l[b + R_SEC];
+        // TdcChannel.filterFall(ts): the width check (skipped when it cannot fail).
+        if (held) {
+          let ticks = coarse - rCoarse;
+          let secs = seconds - rSec;
           if (ticks < 0) {
             ticks += COARSE_PER_SECOND;
             secs -= 1;
           }
           if (secs !== 0 || ticks < minTicks || ticks >= maxTicks) {
-            l[b + FLAG] = 0;
-            l[b + FILTERED]++;
+            flag = false;
+            filtered++;
             continue;
           }
         }
       }
       // TdcChannel.filterFall(): the falling edge emits the held rising timestamp.
-      const flagged = l[b + FLAG] === 1;
-      l[b + FLAG] = 0;
-      if (l[b + HELD] === 0 || (!flagged && !duplicateQuirk)) {
-        l[b + FILTERED]++;
+      const flagged = flag;
+      flag = false;
+      if (!held || (!flagged && !duplicateQuirk)) {
+        filtered++;
         continue;
       }
-      if (!flagged) l[b + DUPLICATES]++;
+      if (!flagged) duplicates++;
       // TdcChannel.numberInto(): muted in raw mode, else offset added (§2.11 carries), numbered.
-      if (l[b + RAW] === 1) {
-        l[b + MUTED]++;
+      if (raw) {
+        muted++;
         continue;
       }
-      let frac = l[b + R_FRAC] + (l[b + OFF3] & TDC_FRAC_MASK);
+      let frac = rFrac + off3;
       let carry = 0;
       if (frac >= 4096) {
         frac -= 4096;
         carry = 1;
       }
-      let coarse = l[b + R_COARSE] + l[b + OFF2] + carry;
-      let seconds = l[b + R_SEC] + l[b + OFF1];
+      let coarse = rCoarse + off2 + carry;
+      let seconds = rSec + off1;
       while (coarse >= COARSE_PER_SECOND) {
         coarse -= COARSE_PER_SECOND;
         seconds++;
       }
-      const seq = l[b + SEQ];
-      l[b + SEQ] = (seq + 1) >>> 0;
-      l[b + STAMPS]++;
       const exported = seq >= 0 && seq < SEQ_MODULO ? seq : seq % SEQ_MODULO;
-      // Into the queue; the buffers take it after the loop, in the same order (they draw nothing
-      // from the rng and nothing in the loop reads them).
-      const q = queued++;
-      const w = 4 * q;
-      queueWords[w] = seconds >>> 0;
-      queueWords[w + 1] = coarse >>> 0;
-      queueWords[w + 2] =
-        (frac & TDC_FRAC_MASK) | ((l[b + R_BINS] & TDC_RAW_BINS_MASK) << TDC_RAW_BINS_SHIFT);
-      queueWords[w + 3] = (ch & TDC_META_CHANNEL_MASK) | TDC_META_SLOPE | (exported << TDC_META_SEQ_SHIFT);
-      queueCh[q] = ch;
-      queueNs[q] = nowNs;
-      queueLength[0] = queued;
-      if (queued === QUEUE) break;
+      seq = (seq + 1) >>> 0;
+      stamps++;
+      const o = base + out;
+      const w = 4 * o;
+      outWords[w] = seconds >>> 0;
+      outWords[w + 1] = coarse >>> 0;
+      outWords[w + 2] = (frac & TDC_FRAC_MASK) | ((rBins & TDC_RAW_BINS_MASK) << TDC_RAW_BINS_SHIFT);
+      outWords[w + 3] = (ch & TDC_META_CHANNEL_MASK) | TDC_META_SLOPE | (exported << TDC_META_SEQ_SHIFT);
+      outPs[o] = atPs;
+      outNs[o] = nowNs;
+      out++;
     }
-    // Nothing after the loop but the return: code first run after an on-stack replacement has no
-    // type feedback, and V8 would leave its optimised loop there on every call until recompiled.
-    return countdown;
+    l[b + FILTERED] = filtered;
+    l[b + DUPLICATES] = duplicates;
+    l[b + MUTED] = muted;
+    l[b + STAMPS] = stamps;
+    l[b + SEQ] = seq;
+    l[b + HELD] = held ? 1 : 0;
+    l[b + FLAG] = flag ? 1 : 0;
+    l[b + R_SEC] = rSec;
+    l[b + R_COARSE] = rCoarse;
+    l[b + R_FRAC] = rFrac;
+    l[b + R_BINS] = rBins;
+    this.outCount[ch] = out;
   }
 
-  /** The queued timestamps into their channels' buffer controllers, in the order they were emitted. */
-  private drainQueue(buffers: readonly TdcDmaBuffer[]): void {
-    const n = this.queueLength[0];
-    this.queueLength[0] = 0;
-    const w = this.queueWords;
-    for (let q = 0; q < n; q++) {
-      const b = 4 * q;
-      buffers[this.queueCh[q]].acceptRecord(w[b], w[b + 1], w[b + 2], w[b + 3], this.queueNs[q]);
+  /**
+   * The chunk's timestamps into their channels' buffer controllers with the effects of one edge at a
+   * time emitting them (ps, then channel). Plain stores (TdcDmaBuffer.storeRun()) touch nothing but
+   * their own controller and its DDR area, so when the controllers' DDR areas are apart, each
+   * channel's plain records go in one run; the others (first store after a switch, a store that
+   * switches or is dropped or waits) go one by one in the merged order.
+   */
+  private drainOut(buffers: readonly TdcDmaBuffer[]): void {
+    const counts = this.outCount;
+    const pos = this.drawPos;
+    const outPs = this.outPs;
+    const outNs = this.outNs;
+    const w = this.outWords;
+    const channels = this.channelCount;
+    for (let c = 0; c < channels; c++) pos[c] = 0;
+    const runs = this.areasApart(buffers);
+    for (;;) {
+      if (runs) {
+        for (let c = 0; c < channels; c++) {
+          if (pos[c] < counts[c])
+            pos[c] += buffers[c].storeRun(w, 4 * (c * CAP + pos[c]), counts[c] - pos[c]);
+        }
+      }
+      let best = -1;
+      let bestPs = Number.POSITIVE_INFINITY;
+      for (let c = 0; c < channels; c++) {
+        if (pos[c] < counts[c]) {
+          const p = outPs[c * CAP + pos[c]];
+          if (p < bestPs) {
+            bestPs = p;
+            best = c;
+          }
+        }
+      }
+      if (best < 0) break;
+      const o = best * CAP + pos[best]++;
+      const k = 4 * o;
+      buffers[best].acceptRecord(w[k], w[k + 1], w[k + 2], w[k + 3], outNs[o]);
     }
+  }
+
+  /** True when no two buffer controllers can write the same DDR bytes (and none wraps the DDR). */
+  private areasApart(buffers: readonly TdcDmaBuffer[]): boolean {
+    const hull = this.hull;
+    const channels = this.channelCount;
+    for (let c = 0; c < channels; c++) {
+      if (!buffers[c].ddrHull(hull, 2 * c)) return false;
+    }
+    for (let a = 0; a < channels; a++) {
+      for (let b = a + 1; b < channels; b++) {
+        if (hull[2 * a] < hull[2 * b + 1] && hull[2 * b] < hull[2 * a + 1]) return false;
+      }
+    }
+    return true;
   }
 }
