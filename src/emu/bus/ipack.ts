@@ -64,6 +64,33 @@ export interface IpackModule {
 
 export type IpIrqListener = (slot: number, line: IpLine, active: boolean) => void;
 
+/** A listener to request-line changes as an object (a carrier): see IpackBus.addIrqSink. */
+export interface IpackIrqSink {
+  ipIrqChanged(slot: number, line: IpLine, active: boolean): void;
+}
+
+/** A function listener as a sink. */
+class FnIrqSink implements IpackIrqSink {
+  constructor(private readonly fn: IpIrqListener) {}
+  ipIrqChanged(slot: number, line: IpLine, active: boolean): void {
+    this.fn(slot, line, active);
+  }
+}
+
+/** What a module gets at plug time: its slot and its request lines. */
+class SlotPort implements IpackSlotPort {
+  readonly slotName: string;
+  constructor(
+    private readonly bus: IpackBus,
+    readonly slot: number,
+  ) {
+    this.slotName = IP_SLOT_NAMES[slot];
+  }
+  setIrq(line: IpLine, active: boolean): void {
+    this.bus.setIrq(this.slot, line, active);
+  }
+}
+
 interface SlotState {
   module?: IpackModule;
   irq: [boolean, boolean];
@@ -72,7 +99,11 @@ interface SlotState {
 
 export class IpackBus {
   private readonly slots: SlotState[] = IP_SLOT_NAMES.map(() => ({ irq: [false, false], inReset: false }));
-  private readonly listeners: IpIrqListener[] = [];
+  /**
+   * Who hears request-line changes. Objects, not closures: a closure is a call target that dies
+   * with its owner (a rack), and optimised code that inlined it is thrown away then.
+   */
+  private readonly sinks: IpackIrqSink[] = [];
   /**
    * Per slot, the module that answers cycles now (plugged and not in reset), else null. The
    * array is updated in place (never replaced), so a carrier may keep it and dispatch its
@@ -90,11 +121,7 @@ export class IpackBus {
     if (s.module) throw new Error(`ipack: slot ${IP_SLOT_NAMES[slot]} already holds ${s.module.kind}`);
     s.module = module;
     this.answering[slot] = s.inReset ? null : module;
-    module.attach({
-      slot,
-      slotName: IP_SLOT_NAMES[slot],
-      setIrq: (line, active) => this.setIrq(slot, line, active),
-    });
+    module.attach(new SlotPort(this, slot));
   }
 
   /** The per-slot answering modules (see answering): read-only, live, same array for the bus's life. */
@@ -113,19 +140,26 @@ export class IpackBus {
 
   /** Called with (slot, line, active) whenever a request line changes. */
   onIrqChange(listener: IpIrqListener): void {
-    this.listeners.push(listener);
+    this.sinks.push(new FnIrqSink(listener));
+  }
+
+  /** onIrqChange with an object (the carrier). */
+  addIrqSink(sink: IpackIrqSink): void {
+    this.sinks.push(sink);
   }
 
   irqLevel(slot: number, line: IpLine): boolean {
     return this.slots[slot]?.irq[line] ?? false;
   }
 
-  private setIrq(slot: number, line: IpLine, active: boolean): void {
+  /** A module drives a request line (through its SlotPort). */
+  setIrq(slot: number, line: IpLine, active: boolean): void {
     const s = this.slots[slot];
     const level = active && !s.inReset;
     if (s.irq[line] === level) return;
     s.irq[line] = level;
-    for (const l of this.listeners) l(slot, line, level);
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) sinks[i].ipIrqChanged(slot, line, level);
   }
 
   /** RESET#: the module resets on assertion and ignores cycles while held. */

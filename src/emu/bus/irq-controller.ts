@@ -15,13 +15,34 @@ export interface IrqControllerSnapshot {
 
 export type IrqListener = (irq: number, level: boolean) => void;
 
+/** A listener as an object (the platform): see addSink. */
+export interface IrqSink {
+  irqChanged(irq: number, level: boolean): void;
+}
+
+class FnSink implements IrqSink {
+  constructor(private readonly fn: IrqListener) {}
+  irqChanged(irq: number, level: boolean): void {
+    this.fn(irq, level);
+  }
+}
+
 export class IrqController {
   private readonly asserted = new Map<number, Set<string>>();
-  private readonly listeners: IrqListener[] = [];
+  /**
+   * Objects, not closures: a closure is a call target that dies with its owner, and optimised
+   * code that inlined it is thrown away then.
+   */
+  private readonly sinks: IrqSink[] = [];
 
   /** Calls listener(irq, level) whenever an interrupt number's combined level changes. */
   onChange(listener: IrqListener): void {
-    this.listeners.push(listener);
+    this.sinks.push(new FnSink(listener));
+  }
+
+  /** onChange with an object (the platform). */
+  addSink(sink: IrqSink): void {
+    this.sinks.push(sink);
   }
 
   /** Drives one source of an interrupt number high or low. */
@@ -36,7 +57,10 @@ export class IrqController {
       set.add(source);
     } else if (!set?.delete(source)) return;
     const after = set !== undefined && set.size > 0;
-    if (before !== after) for (const l of this.listeners) l(irq, after);
+    if (before !== after) {
+      const sinks = this.sinks;
+      for (let i = 0; i < sinks.length; i++) sinks[i].irqChanged(irq, after);
+    }
   }
 
   isAsserted(irq: number): boolean {

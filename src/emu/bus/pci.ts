@@ -17,7 +17,7 @@ import { bit, defineRegs, RegMap } from '../core/regs';
 import { check } from '../core/snapshot';
 import type { TraceRing } from '../core/trace';
 import type { IrqController } from './irq-controller';
-import type { AccessWidth, MmioHandler, PciBarDef, PciFunction } from './types';
+import type { AccessWidth, IrqLine, MmioHandler, PciBarDef, PciFunction } from './types';
 
 /** Type-0 configuration header, by byte offset (names as in the PCI Local Bus specification). */
 export const PCI_CONFIG_REGS = defineRegs({
@@ -116,6 +116,17 @@ interface Window {
   handler: MmioHandler;
 }
 
+/** A slot's INTx line as its function sees it (an object: no closure per plugged function). */
+class IntxLine implements IrqLine {
+  constructor(
+    private readonly bus: PciBus,
+    private readonly slot: Slot,
+  ) {}
+  set(level: boolean): void {
+    this.bus.setIntx(this.slot, level);
+  }
+}
+
 const ALL_ONES: Record<AccessWidth, number> = { 1: 0xff, 2: 0xffff, 4: 0xffff_ffff };
 /** value masked to an access width (without a table lookup on the access path). */
 const toWidth = (value: number, width: AccessWidth) =>
@@ -163,7 +174,7 @@ export class PciBus {
     };
     this.slots[slot] = s;
     this.invalidateDecode();
-    fn.connectIrq({ set: (level: boolean) => this.setIntx(s, level) });
+    fn.connectIrq(new IntxLine(this, s));
   }
 
   /** The function plugged at a device number, if any. */
@@ -378,7 +389,8 @@ export class PciBus {
 
   // --- interrupts -------------------------------------------------------------------------
 
-  private setIntx(s: Slot, level: boolean): void {
+  /** A function drives its INTx output (through its IntxLine). */
+  setIntx(s: Slot, level: boolean): void {
     if (s.intx === level) return;
     s.intx = level;
     this.routeIntx(s);

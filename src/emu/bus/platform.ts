@@ -19,7 +19,7 @@
 import type { EventId, Scheduler } from '../core/scheduler';
 import { check } from '../core/snapshot';
 import type { TraceRing } from '../core/trace';
-import { IrqController } from './irq-controller';
+import { IrqController, type IrqSink } from './irq-controller';
 import { PciBus } from './pci';
 import { RamMemory } from './phys-memory';
 import type { AccessWidth, PhysMemory, Platform } from './types';
@@ -48,7 +48,7 @@ export interface PlatformSnapshot {
   passes: Record<string, number>;
 }
 
-export class MachinePlatform implements Platform {
+export class MachinePlatform implements Platform, IrqSink {
   private readonly handlers = new Map<number, (() => void)[]>();
   private readonly pending = new Map<number, EventId>();
   private readonly passes = new Map<number, number>();
@@ -71,11 +71,14 @@ export class MachinePlatform implements Platform {
     this.owner = sched.register(options.name ?? 'platform.irq', (_kind, irqNumber) =>
       this.deliver(irqNumber),
     );
-    irq.onChange((n, level) => {
-      this.changes++;
-      if (level) this.schedule(n, 0);
-      else this.passes.delete(n);
-    });
+    irq.addSink(this);
+  }
+
+  /** An interrupt number's level changed (IrqSink). */
+  irqChanged(n: number, level: boolean): void {
+    this.changes++;
+    if (level) this.schedule(n, 0);
+    else this.passes.delete(n);
   }
 
   nowNs(): number {

@@ -44,7 +44,7 @@ import { defineRegs } from '../core/regs';
 import type { Scheduler } from '../core/scheduler';
 import { check } from '../core/snapshot';
 import type { TraceRing } from '../core/trace';
-import { Scc2698, type Scc2698Snapshot } from './scc2698';
+import { Scc2698, type Scc2698Snapshot, type SccIrqSink } from './scc2698';
 import type { FrameFormat, RxCondition, SerialHostEnd } from './serial-backend';
 import { Tpci200, type Tpci200Snapshot } from './tpci200';
 
@@ -85,7 +85,7 @@ export interface IpOctalChannel {
   txFrame(): FrameFormat;
 }
 
-export class IpOctal232 implements IpackModule {
+export class IpOctal232 implements IpackModule, SccIrqSink {
   readonly kind = 'ipoctal';
   readonly idProm: Uint8Array;
   private vector = IPOCTAL_REGS.VECTOR.reset;
@@ -104,7 +104,7 @@ export class IpOctal232 implements IpackModule {
   attach(port: IpackSlotPort): void {
     this.port = port;
     this.scc = new Scc2698(this.sched, `ipoctal.${port.slotName}`, this.trace);
-    this.scc.onIrqChange(() => this.updateIrq());
+    this.scc.addIrqSink(this);
     this.updateIrq();
   }
 
@@ -117,6 +117,11 @@ export class IpOctal232 implements IpackModule {
   reset(): void {
     this.vector = IPOCTAL_REGS.VECTOR.reset;
     this.scc?.reset();
+    this.updateIrq();
+  }
+
+  /** A block request of the SCC changed (SccIrqSink). */
+  sccIrqChanged(): void {
     this.updateIrq();
   }
 

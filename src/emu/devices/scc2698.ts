@@ -248,6 +248,18 @@ interface Scc2698State {
 
 export type SccIrqListener = (block: number, active: boolean) => void;
 
+/** A listener to the block requests as an object (the module): see Scc2698.addIrqSink. */
+export interface SccIrqSink {
+  sccIrqChanged(block: number, active: boolean): void;
+}
+
+class FnSccSink implements SccIrqSink {
+  constructor(private readonly fn: SccIrqListener) {}
+  sccIrqChanged(block: number, active: boolean): void {
+    this.fn(block, active);
+  }
+}
+
 function initialChannel(): ChannelState {
   return {
     mr1: 0,
@@ -447,7 +459,11 @@ export class Scc2698 {
   private readonly lines: HostLine[] = Array.from({ length: 8 }, () => new HostLine());
   private readonly owner: number;
   private readonly hosts: (SerialHostEnd | undefined)[] = new Array(8);
-  private readonly irqListeners: SccIrqListener[] = [];
+  /**
+   * Objects, not closures: a closure is a call target that dies with its owner, and optimised
+   * code that inlined it is thrown away then.
+   */
+  private readonly irqSinks: SccIrqSink[] = [];
   /** Trace texts by (register, value, direction, MR pointer): at most 64·256·4 entries. */
   private readonly describeCache = new Map<number, string>();
   /** Derived from registers (txTiming), not state: not in the snapshot. */
@@ -466,7 +482,12 @@ export class Scc2698 {
   }
 
   onIrqChange(listener: SccIrqListener): void {
-    this.irqListeners.push(listener);
+    this.irqSinks.push(new FnSccSink(listener));
+  }
+
+  /** onIrqChange with an object (the IP module). */
+  addIrqSink(sink: SccIrqSink): void {
+    this.irqSinks.push(sink);
   }
 
   /** Power-up / RESET# state, set explicitly (ipack.md §3.7). Host-side queues survive. */
@@ -735,6 +756,23 @@ export class Scc2698 {
       case 3:
       case 11: {
         const ch = this.s.channels[c];
+        if (
+          ch.txUnpaced === true &&
+          ch.txRdy &&
+          ch.txEmt &&
+          ch.txEnabled &&
+          (ch.mr2 & 0xf0) === 0 &&
+          ch.thr === null &&
+          ch.shifting === null &&
+          !ch.txBreak
+        ) {
+          // The unpaced bulk case (normal mode, no CTS or RTS control, transmitter idle): the
+          // character goes through THR and the shift register out at once and TxRDY/TxEMT are
+          // set again, as writeThr → sendUnpaced leave them: nothing else changes.
+          const frame = this.txTiming(c).frame;
+          this.hosts[c]?.onTxByte(v & ((1 << frame.dataBits) - 1), frame);
+          return;
+        }
         const nibble = this.isrNibble(ch);
         this.writeThr(c, v);
         this.updateChannelIrq(ch, c, nibble);
@@ -1051,7 +1089,31 @@ export class Scc2698 {
 
   private readRhr(c: number): number {
     const ch = this.s.channels[c];
-    if (ch.rxFifo.length === 0) return ch.lastRhr; // empty FIFO: previous byte, no state change (QEMU)
+    const fifo = ch.rxFifo;
+    if (fifo.length === RX_FIFO_DEPTH && ch.rxHold === null && ch.unpaced) {
+      // The unpaced bulk case: the next plain host character takes the freed place at once.
+      // Same effect as the general path below (pop, fillUnpaced → receiveChar, no RTS or ISR
+      // change: the FIFO is full before and after), without the FIFO moving.
+      const line = this.lines[c];
+      if (
+        line.count > 0 &&
+        ch.rxEnabled &&
+        ch.hostFrame === null &&
+        (ch.mr1 & 0x80) === 0 &&
+        (ch.mr2 & 0x40) === 0 &&
+        !ch.timeoutMode &&
+        line.peekCode() >= 0
+      ) {
+        const top = fifo[0];
+        fifo[0] = fifo[1];
+        fifo[1] = fifo[2];
+        fifo[2] = line.takeCode() & ((1 << (5 + (ch.mr1 & 3))) - 1);
+        const byte = entryByte(top);
+        ch.lastRhr = byte;
+        return byte;
+      }
+    }
+    if (fifo.length === 0) return ch.lastRhr; // empty FIFO: previous byte, no state change (QEMU)
     // Only this channel's ISR bits can change here (see updateChannelIrq).
     const nibble = this.isrNibble(ch);
     const byte = entryByte(popFront(ch.rxFifo) as RxEntry);
@@ -1369,7 +1431,8 @@ export class Scc2698 {
     const level = b.imr !== 0 && (this.isr(k) & b.imr) !== 0;
     if (level !== b.irq) {
       b.irq = level;
-      for (const l of this.irqListeners) l(k, level);
+      const sinks = this.irqSinks;
+      for (let i = 0; i < sinks.length; i++) sinks[i].sccIrqChanged(k, level);
     }
   }
 
@@ -1465,6 +1528,6 @@ export class Scc2698 {
       }),
     };
     // Tell the listeners the restored levels.
-    for (let k = 0; k < 4; k++) for (const l of this.irqListeners) l(k, this.s.blocks[k].irq);
+    for (let k = 0; k < 4; k++) for (const sink of this.irqSinks) sink.sccIrqChanged(k, this.s.blocks[k].irq);
   }
 }

@@ -14,7 +14,7 @@
 // bit; the RESET register holds the slot's module in reset while its bit is 1.
 // Not modelled: IP clock speed and recovery time (stored only), DMA, PLX chip selects.
 
-import type { IpackBus, IpackModule, IpLine, IpSpace, IpWidth } from '../bus/ipack';
+import type { IpackBus, IpackIrqSink, IpackModule, IpLine, IpSpace, IpWidth } from '../bus/ipack';
 import type { AccessWidth, IrqLine, MmioHandler, PciBarDef, PciFunction, PciIdentity } from '../bus/types';
 import { bit, bits, defineRegs, RegMap } from '../core/regs';
 import { check } from '../core/snapshot';
@@ -182,7 +182,26 @@ class Las1Window implements MmioHandler {
   }
 }
 
-export class Tpci200 implements PciFunction {
+/**
+ * The handler of BARs 0/1, 2, 4 and 5: one class for all (a per-card closure would be a call
+ * target that dies with its card, and optimised code that inlined it would be thrown away then).
+ */
+class CarrierBar implements MmioHandler {
+  constructor(
+    private readonly card: Tpci200,
+    private readonly bar: number,
+  ) {}
+
+  read(offset: number, width: AccessWidth): number {
+    return this.card.barRead(this.bar, offset, width);
+  }
+
+  write(offset: number, value: number, width: AccessWidth): void {
+    this.card.barWrite(this.bar, offset, value, width);
+  }
+}
+
+export class Tpci200 implements PciFunction, IpackIrqSink {
   readonly name = 'tpci200';
   readonly identity = TPCI200_IDENTITY;
   readonly bars: readonly (PciBarDef | undefined)[];
@@ -206,31 +225,30 @@ export class Tpci200 implements PciFunction {
         this.lcrConst[def.offset + i] = ((def.reset ?? 0) >>> (8 * i)) & 0xff;
     }
     this.las1 = new Las1Window(this, ipack.answeringModules);
-    const lcr = {
-      read: (o: number, w: AccessWidth) => this.lcrRead(o, w),
-      write: (o: number, v: number, w: AccessWidth) => this.lcrWrite(o, v, w),
-    };
+    const lcr = new CarrierBar(this, 0);
     this.bars = [
       { kind: 'mem', size: 128, handler: lcr },
       { kind: 'io', size: 128, handler: lcr },
-      {
-        kind: 'mem',
-        size: 256,
-        handler: { read: (o, w) => this.carrierRead(o, w), write: (o, v, w) => this.carrierWrite(o, v, w) },
-      },
+      { kind: 'mem', size: 256, handler: new CarrierBar(this, 2) },
       { kind: 'mem', size: 1024, handler: this.las1 },
-      {
-        kind: 'mem',
-        size: 0x200_0000,
-        handler: { read: (o, w) => this.mem16Read(o, w), write: (o, v, w) => this.mem16Write(o, v, w) },
-      },
-      {
-        kind: 'mem',
-        size: 0x100_0000,
-        handler: { read: (o, w) => this.mem8Read(o, w), write: (o, v, w) => this.mem8Write(o, v, w) },
-      },
+      { kind: 'mem', size: 0x200_0000, handler: new CarrierBar(this, 4) },
+      { kind: 'mem', size: 0x100_0000, handler: new CarrierBar(this, 5) },
     ];
-    ipack.onIrqChange((slot, line, active) => this.onIpIrq(slot, line, active));
+    ipack.addIrqSink(this);
+  }
+
+  /** A cycle on BAR 0/1 (LCR), 2 (carrier), 4 (MEM16) or 5 (MEM8): CarrierBar. */
+  barRead(bar: number, offset: number, width: AccessWidth): number {
+    if (bar <= 1) return this.lcrRead(offset, width);
+    if (bar === 2) return this.carrierRead(offset, width);
+    return bar === 4 ? this.mem16Read(offset, width) : this.mem8Read(offset, width);
+  }
+
+  barWrite(bar: number, offset: number, value: number, width: AccessWidth): void {
+    if (bar <= 1) this.lcrWrite(offset, value, width);
+    else if (bar === 2) this.carrierWrite(offset, value, width);
+    else if (bar === 4) this.mem16Write(offset, value, width);
+    else this.mem8Write(offset, value, width);
   }
 
   connectIrq(line: IrqLine): void {
@@ -496,7 +514,8 @@ export class Tpci200 implements PciFunction {
 
   // --- interrupts -----------------------------------------------------------------------------
 
-  private onIpIrq(slot: number, line: IpLine, active: boolean): void {
+  /** An IP module's request line changed (IpackIrqSink). */
+  ipIrqChanged(slot: number, line: IpLine, active: boolean): void {
     const b = 1 << (2 * slot + line);
     if (active && this.control[slot] & CTL_EDGE[line] && this.control[slot] & CTL_EN[line])
       this.edgeLatch |= b;
