@@ -237,20 +237,12 @@ export class TdcDmaBuffer {
     const m = Math.min(n, this.capacity - s.count);
     if (m <= 0) return 0;
     const burstSize = this.burstSize;
-    const addrs = this.burstAddr;
-    const w = this.burstWords;
     let len = this.burstLen;
     let addr = (s.curBase + TDC_RECORD_BYTES * s.count) >>> 0;
-    for (let k = 0; k < m; k++) {
-      if (len > 0 && addr !== (addrs[len - 1] + TDC_RECORD_BYTES) >>> 0) this.burstScattered = true;
-      addrs[len] = addr;
-      const src = at + 4 * k;
-      const dst = 4 * len;
-      w[dst] = words[src];
-      w[dst + 1] = words[src + 1];
-      w[dst + 2] = words[src + 2];
-      w[dst + 3] = words[src + 3];
-      len++;
+    let k = 0;
+    // The open burst first, record by record as store() fills it.
+    while (k < m && len > 0) {
+      this.append(len++, addr, words, at + 4 * k++);
       addr = (addr + TDC_RECORD_BYTES) >>> 0;
       if (len >= burstSize) {
         this.burstLen = len;
@@ -258,10 +250,34 @@ export class TdcDmaBuffer {
         len = 0;
       }
     }
+    // Whole bursts of consecutive records: the bytes their flushes would write, in one go.
+    const whole = Math.floor((m - k) / burstSize) * burstSize;
+    if (whole > 0) {
+      this.ddr.writeRecords(addr, words, whole, at + 4 * k);
+      addr = (addr + TDC_RECORD_BYTES * whole) >>> 0;
+      k += whole;
+    }
+    // The rest opens a burst (empty here, so consecutive).
+    for (; k < m; k++) {
+      this.append(len++, addr, words, at + 4 * k);
+      addr = (addr + TDC_RECORD_BYTES) >>> 0;
+    }
     this.burstLen = len;
     s.count += m;
     s.counters.stored += m;
     return m;
+  }
+
+  /** Record words[src..src + 3] at DDR address addr as entry i of the open burst. */
+  private append(i: number, addr: number, words: Uint32Array, src: number): void {
+    if (i > 0 && addr !== (this.burstAddr[i - 1] + TDC_RECORD_BYTES) >>> 0) this.burstScattered = true;
+    this.burstAddr[i] = addr;
+    const w = this.burstWords;
+    const dst = 4 * i;
+    w[dst] = words[src];
+    w[dst + 1] = words[src + 1];
+    w[dst + 2] = words[src + 2];
+    w[dst + 3] = words[src + 3];
   }
 
   /**

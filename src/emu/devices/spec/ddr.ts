@@ -108,25 +108,28 @@ export class SparseDdr {
   }
 
   /**
-   * n consecutive records from addr, src[0 .. 4n − 1]: the same bytes as n writeRecord() calls, one
-   * page lookup per page (a TDC burst).
+   * n consecutive records from addr, src[srcAt .. srcAt + 4n − 1]: the same bytes as n writeRecord()
+   * calls, one page lookup per page (TDC bursts).
    */
-  writeRecords(addr: number, src: Uint32Array, n: number): void {
+  writeRecords(addr: number, src: Uint32Array, n: number, srcAt = 0): void {
     let i = 0;
     while (i < n) {
       const a = ((addr >>> 0) + 16 * i) & this.mask;
       const off = a & (PAGE_BYTES - 1);
       const fit = Math.min(n - i, (PAGE_BYTES - off) >>> 4);
       if (!HOST_LE || (off & 3) !== 0 || fit === 0) {
-        this.writeRecord(a, src, 4 * i);
+        this.writeRecord(a, src, srcAt + 4 * i);
         i++;
         continue;
       }
-      const from = 4 * i;
-      const to = 4 * (i + fit);
+      const from = srcAt + 4 * i;
+      const to = from + 4 * fit;
       const w = this.wordsFor(a, false) ?? (anyNonZero(src, from, to) ? this.wordsFor(a, true) : undefined);
-      // A word loop: a burst is short, and set() on a subarray would allocate a view per burst.
-      if (w) for (let k = from, o = off >>> 2; k < to; k++, o++) w[o] = src[k];
+      // A word loop for a burst or two; set() of a subarray (a view allocated) for longer runs.
+      if (w) {
+        if (fit >= 64) w.set(src.subarray(from, to), off >>> 2);
+        else for (let k = from, o = off >>> 2; k < to; k++, o++) w[o] = src[k];
+      }
       i += fit;
     }
   }

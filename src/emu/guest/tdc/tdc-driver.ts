@@ -1,3 +1,4 @@
+import { RamMemory } from '../../bus/phys-memory';
 import * as M from './spec-tdc-map';
 import { TdcDriverProbe } from './tdc-driver-probe';
 import {
@@ -35,6 +36,9 @@ export {
 } from './tdc-driver-types';
 
 export class TdcDriver extends TdcDriverProbe {
+  /** Word view of guest RAM for decoding records in place (deliver()). */
+  private ramWords: Uint32Array | null = null;
+
   // ---- public API -------------------------------------------------------------------------
 
   get state(): DriverState {
@@ -487,10 +491,28 @@ export class TdcDriver extends TdcDriverProbe {
 
   private deliver(ch: number, n: number): void {
     const c = this.channels[ch];
-    const bytes = this.platform.ram.readBytes(this.core.stagingAddr, n * RECORD_BYTES);
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 4);
+    // The records are read where the DMA put them: through a word view of guest RAM when the
+    // platform's RAM is a plain array (as a kernel reads its own buffer), else copied out.
+    const ram = this.platform.ram;
+    const addr = this.core.stagingAddr;
+    let words: Uint32Array;
+    let at = 0;
+    if (
+      ram instanceof RamMemory &&
+      ((addr | ram.bytes.byteOffset) & 3) === 0 &&
+      addr + n * RECORD_BYTES <= ram.size
+    ) {
+      if (this.ramWords?.buffer !== ram.bytes.buffer) {
+        this.ramWords = new Uint32Array(ram.bytes.buffer, ram.bytes.byteOffset, ram.bytes.length >>> 2);
+      }
+      words = this.ramWords;
+      at = addr >>> 2;
+    } else {
+      const bytes = ram.readBytes(addr, n * RECORD_BYTES);
+      words = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 4);
+    }
     const duplicatesBefore = c.duplicates;
-    const out = decodeRecords(words, n, ch, c, this.core.mode === 'correct', this.outSeconds, this.outPs);
+    const out = decodeRecords(words, n, ch, c, this.core.mode === 'correct', this.outSeconds, this.outPs, at);
     if (
       c.duplicates > duplicatesBefore &&
       !c.termination &&

@@ -103,7 +103,8 @@ export function newDecodeState(): DecodeState {
  * Decodes n records (4 little-endian words each) of channel ch into seconds and ps within the
  * second, in one pass: records of another channel are skipped, sequence gaps are counted modulo
  * 2^28 (a jump of more than 2^27 is a backward one: numbering restarted, not a loss), and a record equal in words 0–2 to the previous one (scenario P6a) is counted as a
- * duplicate and, with dropDuplicates, not delivered. Returns the number of timestamps written.
+ * duplicate and, with dropDuplicates, not delivered. The records start at word `at` of words.
+ * Returns the number of timestamps written.
  */
 export function decodeRecords(
   words: Uint32Array,
@@ -113,6 +114,7 @@ export function decodeRecords(
   dropDuplicates: boolean,
   outSeconds: Float64Array,
   outPs: Float64Array,
+  at = 0,
 ): number {
   let expected = st.expectedSeq;
   let hasLast = st.hasLast;
@@ -125,7 +127,7 @@ export function decodeRecords(
   let gapEvents = 0;
   let restarts = 0;
   for (let i = 0; i < n; i++) {
-    const b = i << 2;
+    const b = at + (i << 2);
     const w3 = words[b + 3];
     if ((w3 & 7) !== ch) continue;
     const w0 = words[b];
