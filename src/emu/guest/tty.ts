@@ -242,6 +242,24 @@ export class Tty {
    * queued and the reader sees the data when the driver pushes the batch (flipPush).
    */
   receive(byte: number, flag: RxFlag): void {
+    const t = this.termios;
+    if (flag === 'normal' && this.openCount > 0 && !t.icanon && !t.echo && !t.isig && !t.icrnl) {
+      // Raw input without echo (cfmakeraw): the byte joins the batch as it is.
+      if (this.rawLength === this.rawBatch.length) this.growRawBatch();
+      this.rawBatch[this.rawLength++] = byte;
+      return;
+    }
+    this.receiveCooked(byte, flag);
+  }
+
+  private growRawBatch(): void {
+    const grown = new Uint8Array(2 * this.rawLength);
+    grown.set(this.rawBatch);
+    this.rawBatch = grown;
+  }
+
+  /** receive() with any processing: CR mapping, signals, echo, canonical lines, error flags. */
+  private receiveCooked(byte: number, flag: RxFlag): void {
     if (!this.isOpen) return;
     if (flag === 'overrun') return; // N_TTY only reports overruns; the driver counted it
     let b = flag === 'break' ? 0 : byte;
@@ -257,12 +275,8 @@ export class Tty {
       return;
     }
     if (!t.icanon) {
-      if (t.echo) this.queueOutput([b]);
-      if (this.rawLength === this.rawBatch.length) {
-        const grown = new Uint8Array(2 * this.rawLength);
-        grown.set(this.rawBatch);
-        this.rawBatch = grown;
-      }
+      if (t.echo) this.echoByte(b);
+      if (this.rawLength === this.rawBatch.length) this.growRawBatch();
       this.rawBatch[this.rawLength++] = b;
       return;
     }
@@ -275,14 +289,20 @@ export class Tty {
     }
     if (b === NL) {
       this.line.push(NL);
-      if (t.echo) this.queueOutput([NL]);
+      if (t.echo) this.echoByte(NL);
       this.lines.push(this.line);
       this.line = [];
       return;
     }
     if (this.line.length >= LINE_MAX) return;
     this.line.push(b);
-    if (t.echo) this.queueOutput([b]);
+    if (t.echo) this.echoByte(b);
+  }
+
+  /** queueOutput of one byte (ONLCR included) without an array per byte. */
+  private echoByte(b: number): void {
+    if (b === NL && this.termios.onlcr && !this.out.pushByte(CR)) this.droppedBytes++;
+    if (!this.out.pushByte(b)) this.droppedBytes++;
   }
 
   /**
