@@ -369,9 +369,13 @@ class HostLine {
     const codes = this.codes;
     const mask = codes.length - 1;
     let at = (this.head + this.count) & mask;
-    for (let i = start; i < end; i++) {
-      codes[at] = bytes[i] & 0xff;
-      at = (at + 1) & mask;
+    if (bytes instanceof Uint8Array && at + n <= codes.length) {
+      codes.set(bytes.subarray(start, end), at); // a byte array's values are already 0..255
+    } else {
+      for (let i = start; i < end; i++) {
+        codes[at] = bytes[i] & 0xff;
+        at = (at + 1) & mask;
+      }
     }
     this.count += n;
   }
@@ -619,15 +623,12 @@ export class Scc2698 {
   }
 
   sr(c: number): number {
-    const ch = this.ch(c);
-    let v = 0;
-    if (ch.rxFifo.length > 0) v |= SR_RXRDY;
-    if (ch.rxFifo.length >= RX_FIFO_DEPTH) v |= SR_FFULL;
-    if (ch.txRdy) v |= SR_TXRDY;
-    if (ch.txEmt) v |= SR_TXEMT;
-    if (ch.overrun) v |= SR_OVERRUN;
-    v |= ch.mr1 & 0x20 ? ch.blockErrors : ch.rxFifo.length > 0 ? entryFlags(ch.rxFifo[0]) : 0;
-    return v;
+    const ch = this.s.channels[c];
+    const fifo = ch.rxFifo;
+    const n = fifo.length;
+    let v = (ch.txRdy ? SR_TXRDY : 0) | (ch.txEmt ? SR_TXEMT : 0) | (ch.overrun ? SR_OVERRUN : 0);
+    if (n > 0) v |= n >= RX_FIFO_DEPTH ? SR_RXRDY | SR_FFULL : SR_RXRDY;
+    return v | (ch.mr1 & 0x20 ? ch.blockErrors : n > 0 ? entryFlags(fifo[0]) : 0);
   }
 
   isr(block: number): number {
