@@ -295,8 +295,13 @@ export class AcamGpx {
    * a 128 KiB table (cells reach ±4.32σ, so 16 bits hold any σ up to 7 ns).
    */
   private buildJitterTable(jitterPs: number): void {
-    const t = jitterPs * 4.5 < 32767 ? new Int16Array(65536) : new Float64Array(65536);
-    for (let i = 0; i < 65536; i++) t[i] = Math.round(NORMAL_TABLE[i] * jitterPs);
+    let t = JITTER_TABLES.get(jitterPs);
+    if (!t) {
+      t = jitterPs * 4.5 < 32767 ? new Int16Array(65536) : new Float64Array(65536);
+      for (let i = 0; i < 65536; i++) t[i] = Math.round(NORMAL_TABLE[i] * jitterPs);
+      // Tables are never written after this: every ACAM with this σ shares one (a few σ per process).
+      if (JITTER_TABLES.size < 8) JITTER_TABLES.set(jitterPs, t);
+    }
     this.jitterTable = t;
     this.jitterTablePs = jitterPs;
   }
@@ -349,6 +354,8 @@ const C = [
 const D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
 
 const NORMAL_TABLE = buildNormalTable();
+/** Jitter tables by σ in ps (AcamGpx.buildJitterTable()). */
+const JITTER_TABLES = new Map<number, Int16Array | Float64Array>();
 
 /** Acklam's approximation of the inverse standard normal CDF (relative error < 1.2e-9). */
 export function inverseNormalCdf(p: number): number {

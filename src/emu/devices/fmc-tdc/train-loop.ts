@@ -94,6 +94,17 @@ const R_FRAC = 28;
 const R_BINS = 29;
 const LANE = 32;
 
+/** The Rng's four sfc32 words into words (through its snapshot: the generator is core's). */
+function saveRng(rng: Rng, words: Int32Array): void {
+  const s = rng.snapshot().s;
+  for (let i = 0; i < 4; i++) words[i] = s[i];
+}
+
+/** The four words back into the Rng. */
+function loadRng(rng: Rng, words: Int32Array): void {
+  rng.restore({ v: 1, s: [words[0] >>> 0, words[1] >>> 0, words[2] >>> 0, words[3] >>> 0] });
+}
+
 /** A pulse train as the TDC keeps it (fmc-tdc.ts TrainState). */
 export interface LoopTrain {
   startPs: number;
@@ -123,6 +134,8 @@ export class TrainLoop {
   /** Per channel: list position and next edge time of a merge. */
   private readonly drawPos: Uint32Array;
   private readonly drawHead: Float64Array;
+  /** The rng's words while pass 2 draws. */
+  private readonly rngWords = new Int32Array(4);
   /** Per channel: lowest and highest DDR address its buffer controller may write. */
   private readonly hull: Float64Array;
 
@@ -507,30 +520,60 @@ export class TrainLoop {
       pos[c] = 0;
       head[c] = counts[c] > 0 ? times[c * CAP] : Number.POSITIVE_INFINITY;
     }
+    // Rng.nextU32() (sfc32) inlined on the generator's four words in locals, handed back to the Rng
+    // around an outlier's own draws and at the end.
+    const words = this.rngWords;
+    saveRng(rng, words);
+    let a = words[0];
+    let b = words[1];
+    let c = words[2];
+    let d = words[3];
     for (;;) {
       let best = -1;
       let bestPs = Number.POSITIVE_INFINITY;
-      for (let c = 0; c < channels; c++) {
-        if (head[c] < bestPs) {
-          bestPs = head[c];
-          best = c;
+      for (let ch = 0; ch < channels; ch++) {
+        if (head[ch] < bestPs) {
+          bestPs = head[ch];
+          best = ch;
         }
       }
       if (best < 0) break;
-      let d = 0;
-      if (cells !== null) d = cells[rng.nextU32() >>> 16];
+      let delta = 0;
+      if (cells !== null) {
+        const t = (a + b + d) | 0;
+        d = (d + 1) | 0;
+        a = b ^ (b >>> 9);
+        b = (c + (c << 3)) | 0;
+        c = (((c << 21) | (c >>> 11)) + t) | 0;
+        delta = cells[t >>> 16];
+      }
       if (outlierP > 0) {
         if (countdown > 0) countdown--;
         else {
+          words[0] = a;
+          words[1] = b;
+          words[2] = c;
+          words[3] = d;
+          loadRng(rng, words);
           acam.outlierCountdown = countdown;
-          d += acam.outlierPs(outlierP);
+          delta += acam.outlierPs(outlierP);
           countdown = acam.outlierCountdown;
+          saveRng(rng, words);
+          a = words[0];
+          b = words[1];
+          c = words[2];
+          d = words[3];
         }
       }
       const i = pos[best]++;
-      deltas[best * CAP + i] = d;
+      deltas[best * CAP + i] = delta;
       head[best] = i + 1 < counts[best] ? times[best * CAP + i + 1] : Number.POSITIVE_INFINITY;
     }
+    words[0] = a;
+    words[1] = b;
+    words[2] = c;
+    words[3] = d;
+    loadRng(rng, words);
     return countdown;
   }
 

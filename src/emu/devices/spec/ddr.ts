@@ -125,9 +125,9 @@ export class SparseDdr {
       const from = srcAt + 4 * i;
       const to = from + 4 * fit;
       const w = this.wordsFor(a, false) ?? (anyNonZero(src, from, to) ? this.wordsFor(a, true) : undefined);
-      // A word loop for a burst or two; set() of a subarray (a view allocated) for longer runs.
+      // A word loop for a record or two; set() of a subarray (a view allocated) for longer runs.
       if (w) {
-        if (fit >= 64) w.set(src.subarray(from, to), off >>> 2);
+        if (fit >= 4) w.set(src.subarray(from, to), off >>> 2);
         else for (let k = from, o = off >>> 2; k < to; k++, o++) w[o] = src[k];
       }
       i += fit;
