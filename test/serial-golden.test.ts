@@ -235,28 +235,37 @@ const GOLDEN = {
   mixedRecords: 198686,
 };
 
+/** Runs a scenario untraced and traced: the observables agree, and both hashes are the pinned ones. */
+function expectGolden(
+  name: string,
+  scenario: (traced: boolean) => Golden,
+  pinned: { obs: string; trace: string; records: number },
+): void {
+  const plain = scenario(false);
+  const traced = scenario(true);
+  const obs = plain.obs.digest('hex');
+  expect(traced.obs.digest('hex')).toBe(obs);
+  const tr = traced.tr.digest('hex');
+  if (process.env.GOLDEN_PRINT) console.log(name, obs, tr, traced.traceRecords);
+  expect(obs).toBe(pinned.obs);
+  expect(tr).toBe(pinned.trace);
+  expect(traced.traceRecords).toBe(pinned.records);
+}
+
 describe('serial rack golden run (observables pinned before the speed work)', () => {
   it('unpaced, eight echo ports fed in chunks: same host bytes, counters, times and bus trace', () => {
-    const plain = unpacedBench(false);
-    const traced = unpacedBench(true);
-    const obs = plain.obs.digest('hex');
-    expect(traced.obs.digest('hex')).toBe(obs);
-    const tr = traced.tr.digest('hex');
-    if (process.env.GOLDEN_PRINT) console.log('unpaced', obs, tr, traced.traceRecords);
-    expect(obs).toBe(GOLDEN.unpacedObs);
-    expect(tr).toBe(GOLDEN.unpacedTrace);
-    expect(traced.traceRecords).toBe(GOLDEN.unpacedRecords);
+    expectGolden('unpaced', unpacedBench, {
+      obs: GOLDEN.unpacedObs,
+      trace: GOLDEN.unpacedTrace,
+      records: GOLDEN.unpacedRecords,
+    });
   });
 
   it('paced, shell, cable, channel modes, forced errors, mismatched hosts, drain and restore', () => {
-    const plain = mixed(false);
-    const traced = mixed(true);
-    const obs = plain.obs.digest('hex');
-    expect(traced.obs.digest('hex')).toBe(obs);
-    const tr = traced.tr.digest('hex');
-    if (process.env.GOLDEN_PRINT) console.log('mixed', obs, tr, traced.traceRecords);
-    expect(obs).toBe(GOLDEN.mixedObs);
-    expect(tr).toBe(GOLDEN.mixedTrace);
-    expect(traced.traceRecords).toBe(GOLDEN.mixedRecords);
+    expectGolden('mixed', mixed, {
+      obs: GOLDEN.mixedObs,
+      trace: GOLDEN.mixedTrace,
+      records: GOLDEN.mixedRecords,
+    });
   });
 });

@@ -245,12 +245,15 @@ export class IpoctalChannel implements TtyDriver {
     // its own), and then, unlike Linux's one byte per interrupt, keeps filling THR while SR
     // shows TxRDY: one byte per TxRDY seen, never a write while the holding register is full.
     if (isr & this.txBit && sr & SR_TXRDY && this.ring.length > 0) {
+      const p = this.p;
+      const ring = this.ring;
+      const stats = this.stats;
       let txSr = sr;
       do {
-        this.p.mmioWrite(this.data, this.ring.shift(), 1);
-        this.stats.tx++;
-        if (this.ring.length === 0) break;
-        txSr = this.p.mmioRead(this.sr, 1);
+        p.mmioWrite(this.data, ring.shift(), 1);
+        stats.tx++;
+        if (ring.length === 0) break;
+        txSr = p.mmioRead(this.sr, 1);
       } while (txSr & SR_TXRDY);
       this.tty?.wakeup();
     }
@@ -262,9 +265,10 @@ export class IpoctalChannel implements TtyDriver {
    * programs it) that bit is SR's RxRDY, so the loop tests the SR it needs anyway.
    */
   private receiveLoop(firstSr: number): void {
+    const p = this.p;
     let sr = firstSr;
     do {
-      const value = this.p.mmioRead(this.data, 1);
+      const value = p.mmioRead(this.data, 1);
       let flag: 'normal' | 'parity' | 'frame' | 'break' = 'normal';
       if (sr & SR_ERRORS) {
         this.writeCr(CR_RESET_ERROR);
@@ -287,7 +291,7 @@ export class IpoctalChannel implements TtyDriver {
       }
       this.stats.rx++;
       this.tty?.receive(value, flag);
-      sr = this.p.mmioRead(this.sr, 1);
+      sr = p.mmioRead(this.sr, 1);
     } while (sr & SR_RXRDY);
     this.tty?.flipPush();
   }
