@@ -498,9 +498,25 @@ export class PciBus {
     this.trace?.record(dir, fn.name, w.space, offset, width, v, text);
   }
 
-  // Memory accesses try the last window hit inline (a driver's accesses mostly stay in one BAR);
-  // the trace decodes only while someone records it.
+  // Memory accesses try the last window hit first (a driver's accesses mostly stay in one BAR):
+  // one bounds check and one call to its handler while no trace is attached. These two stay
+  // small, as their callers inline them, and V8 inlines only so much bytecode into one function;
+  // a miss, or a trace (which decodes only while someone records it), takes the full path.
   mmioRead(addr: number, width: AccessWidth): number {
+    const w = this.lastMem;
+    if (w !== null && addr >= w.base && addr < w.end && this.trace === undefined)
+      return w.handler.read(addr - w.base, width) >>> 0;
+    return this.mmioReadFull(addr, width);
+  }
+
+  mmioWrite(addr: number, value: number, width: AccessWidth): void {
+    const w = this.lastMem;
+    if (w !== null && addr >= w.base && addr < w.end && this.trace === undefined)
+      w.handler.write(addr - w.base, toWidth(value, width), width);
+    else this.mmioWriteFull(addr, value, width);
+  }
+
+  private mmioReadFull(addr: number, width: AccessWidth): number {
     const w = this.lastMem;
     if (w === null || addr < w.base || addr >= w.end) return this.read('mem', addr, width);
     const offset = addr - w.base;
@@ -509,7 +525,7 @@ export class PciBus {
     return v;
   }
 
-  mmioWrite(addr: number, value: number, width: AccessWidth): void {
+  private mmioWriteFull(addr: number, value: number, width: AccessWidth): void {
     const w = this.lastMem;
     if (w === null || addr < w.base || addr >= w.end) {
       this.write('mem', addr, width, toWidth(value, width));

@@ -139,9 +139,13 @@ export class IpOctal232 implements IpackModule, SccIrqSink {
     const odd = width === 2 ? a | 1 : a;
     if (!(odd & 1)) return 0;
     const r = odd >> 1;
-    // MR1/MR2 share an index and the read moves the pointer: keep the name for the trace.
-    if ((r & 7) === 0) this.lastReadName.set(r, scc.regName(r, 'read') as string);
+    if ((r & 7) === 0) this.noteMrRead(r);
     return scc.read(r) & 0xff;
+  }
+
+  /** MR1/MR2 share an index and the read moves the pointer: keep the name for the trace. */
+  private noteMrRead(r: number): void {
+    this.lastReadName.set(r, this.chip.regName(r, 'read') as string);
   }
 
   ioWrite(addr: number, value: number, width: IpWidth): void {

@@ -696,7 +696,18 @@ export class Scc2698 {
     return text;
   }
 
+  // read() and write() stay small (their callers inline them, and V8 inlines only so much
+  // bytecode into one function): SR, RHR, ISR and THR, the registers of every received or sent
+  // character, are dispatched here, every other register in readOther()/writeOther().
   read(r: number): number {
+    const index = r & 7;
+    // Channel 2·block + (index >> 3) = bits 5:3 of r.
+    if (index === 1) return this.sr((r >> 3) & 7);
+    if (index === 3) return this.readRhr((r >> 3) & 7);
+    return this.readOther(r);
+  }
+
+  private readOther(r: number): number {
     const block = (r >> 4) & 3;
     const index = r & 15;
     const c = block * 2 + (index >> 3);
@@ -737,6 +748,36 @@ export class Scc2698 {
   }
 
   write(r: number, value: number): void {
+    if ((r & 7) === 3) this.writeThrRegister((r >> 3) & 7, value & 0xff);
+    else this.writeOther(r, value);
+  }
+
+  /** A THR write (see writeThr), with the unpaced bulk case first. */
+  private writeThrRegister(c: number, v: number): void {
+    const ch = this.s.channels[c];
+    if (
+      ch.txUnpaced === true &&
+      ch.txRdy &&
+      ch.txEmt &&
+      ch.txEnabled &&
+      (ch.mr2 & 0xf0) === 0 &&
+      ch.thr === null &&
+      ch.shifting === null &&
+      !ch.txBreak
+    ) {
+      // The unpaced bulk case (normal mode, no CTS or RTS control, transmitter idle): the
+      // character goes through THR and the shift register out at once and TxRDY/TxEMT are
+      // set again, as writeThr → sendUnpaced leave them: nothing else changes.
+      const frame = this.txTiming(c).frame;
+      this.hosts[c]?.onTxByte(v & ((1 << frame.dataBits) - 1), frame);
+      return;
+    }
+    const nibble = this.isrNibble(ch);
+    this.writeThr(c, v);
+    this.updateChannelIrq(ch, c, nibble);
+  }
+
+  private writeOther(r: number, value: number): void {
     const v = value & 0xff;
     const block = (r >> 4) & 3;
     const index = r & 15;
@@ -754,31 +795,6 @@ export class Scc2698 {
       case 10:
         this.runCommand(c, v);
         break;
-      case 3:
-      case 11: {
-        const ch = this.s.channels[c];
-        if (
-          ch.txUnpaced === true &&
-          ch.txRdy &&
-          ch.txEmt &&
-          ch.txEnabled &&
-          (ch.mr2 & 0xf0) === 0 &&
-          ch.thr === null &&
-          ch.shifting === null &&
-          !ch.txBreak
-        ) {
-          // The unpaced bulk case (normal mode, no CTS or RTS control, transmitter idle): the
-          // character goes through THR and the shift register out at once and TxRDY/TxEMT are
-          // set again, as writeThr → sendUnpaced leave them: nothing else changes.
-          const frame = this.txTiming(c).frame;
-          this.hosts[c]?.onTxByte(v & ((1 << frame.dataBits) - 1), frame);
-          return;
-        }
-        const nibble = this.isrNibble(ch);
-        this.writeThr(c, v);
-        this.updateChannelIrq(ch, c, nibble);
-        return;
-      }
       case 4:
         this.writeAcr(block, v);
         break;
@@ -1091,29 +1107,35 @@ export class Scc2698 {
   private readRhr(c: number): number {
     const ch = this.s.channels[c];
     const fifo = ch.rxFifo;
-    if (fifo.length === RX_FIFO_DEPTH && ch.rxHold === null && ch.unpaced) {
+    const line = this.lines[c];
+    if (
+      fifo.length === RX_FIFO_DEPTH &&
+      ch.unpaced &&
+      line.count > 0 &&
+      ch.rxHold === null &&
+      ch.rxEnabled &&
+      ch.hostFrame === null &&
+      ((ch.mr1 & 0x80) | (ch.mr2 & 0x40)) === 0 &&
+      !ch.timeoutMode &&
+      line.peekCode() >= 0
+    ) {
       // The unpaced bulk case: the next plain host character takes the freed place at once.
-      // Same effect as the general path below (pop, fillUnpaced → receiveChar, no RTS or ISR
-      // change: the FIFO is full before and after), without the FIFO moving.
-      const line = this.lines[c];
-      if (
-        line.count > 0 &&
-        ch.rxEnabled &&
-        ch.hostFrame === null &&
-        (ch.mr1 & 0x80) === 0 &&
-        (ch.mr2 & 0x40) === 0 &&
-        !ch.timeoutMode &&
-        line.peekCode() >= 0
-      ) {
-        const top = fifo[0];
-        fifo[0] = fifo[1];
-        fifo[1] = fifo[2];
-        fifo[2] = line.takeCode() & ((1 << (5 + (ch.mr1 & 3))) - 1);
-        const byte = entryByte(top);
-        ch.lastRhr = byte;
-        return byte;
-      }
+      // Same effect as the general path (popRhr: pop, fillUnpaced → receiveChar, no RTS or
+      // ISR change: the FIFO is full before and after), without the FIFO moving.
+      const top = fifo[0];
+      fifo[0] = fifo[1];
+      fifo[1] = fifo[2];
+      fifo[2] = line.takeCode() & ((1 << (5 + (ch.mr1 & 3))) - 1);
+      ch.lastRhr = top & 0xff;
+      return ch.lastRhr;
     }
+    return this.popRhr(c);
+  }
+
+  /** An RHR read in general: the FIFO moves, the hold register and the host line refill it. */
+  private popRhr(c: number): number {
+    const ch = this.s.channels[c];
+    const fifo = ch.rxFifo;
     if (fifo.length === 0) return ch.lastRhr; // empty FIFO: previous byte, no state change (QEMU)
     // Only this channel's ISR bits can change here (see updateChannelIrq).
     const nibble = this.isrNibble(ch);

@@ -146,57 +146,43 @@ const swap16 = (v: number) => ((v & 0xff) << 8) | ((v >> 8) & 0xff);
 const hex = (v: number) => `0x${v.toString(16)}`;
 
 /**
+ * The handler of every BAR, one class (one object shape and one method at the PCI bus's call
+ * site, so V8 inlines just this, and no per-card closure: a closure is a call target that dies
+ * with its card, and optimised code that inlined it is thrown away then).
+ *
  * BAR3 (LAS1): a byte cycle to a slot's IO space, the cycle of every SCC2698 register access,
  * goes from the PCI bus straight to the answering module (one call) with the byte-lane XOR kept
- * here (the carrier sets it whenever LAS1BRD bit 24 changes); every other cycle goes through
- * the carrier's las1Read/las1Write. Same lane rule, timeout and value as the carrier's path.
+ * here (the carrier sets it whenever LAS1BRD bit 24 changes); every other cycle, and every cycle
+ * of the other BARs, goes through the carrier's barRead/barWrite. Same lane rule, timeout and
+ * value as the carrier's path.
  */
-class Las1Window implements MmioHandler {
-  /** 8-bit cycles reach PCI offset XOR this: 0 with LAS1BRD bit 24 set, 1 with it clear. */
+class Tpci200Bar implements MmioHandler {
+  /** BAR3: 8-bit cycles reach PCI offset XOR this: 0 with LAS1BRD bit 24 set, 1 with it clear. */
   laneXor = 1;
 
   constructor(
-    private readonly carrier: Tpci200,
+    private readonly card: Tpci200,
+    private readonly bar: number,
     private readonly modules: readonly (IpackModule | null)[],
   ) {}
 
+  // An empty slot's byte cycle goes the carrier's way too (las1Read/las1Write: a timeout).
   read(offset: number, width: AccessWidth): number {
-    if (width === 1 && !(offset & 0x80)) {
-      const slot = (offset >> 8) & 3;
-      const m = this.modules[slot];
-      if (m === null) return this.carrier.timedOut(slot);
-      return m.ioRead((offset & 0x7f) ^ this.laneXor, 1);
+    if (this.bar === 3 && width === 1 && (offset & 0x80) === 0) {
+      const m = this.modules[(offset >> 8) & 3];
+      if (m !== null) return m.ioRead((offset & 0x7f) ^ this.laneXor, 1);
     }
-    return this.carrier.las1Read(offset, width);
-  }
-
-  write(offset: number, value: number, width: AccessWidth): void {
-    if (width === 1 && !(offset & 0x80)) {
-      const slot = (offset >> 8) & 3;
-      const m = this.modules[slot];
-      if (m === null) this.carrier.timedOut(slot);
-      else m.ioWrite((offset & 0x7f) ^ this.laneXor, value & 0xffff, 1);
-      return;
-    }
-    this.carrier.las1Write(offset, value, width);
-  }
-}
-
-/**
- * The handler of BARs 0/1, 2, 4 and 5: one class for all (a per-card closure would be a call
- * target that dies with its card, and optimised code that inlined it would be thrown away then).
- */
-class CarrierBar implements MmioHandler {
-  constructor(
-    private readonly card: Tpci200,
-    private readonly bar: number,
-  ) {}
-
-  read(offset: number, width: AccessWidth): number {
     return this.card.barRead(this.bar, offset, width);
   }
 
   write(offset: number, value: number, width: AccessWidth): void {
+    if (this.bar === 3 && width === 1 && (offset & 0x80) === 0) {
+      const m = this.modules[(offset >> 8) & 3];
+      if (m !== null) {
+        m.ioWrite((offset & 0x7f) ^ this.laneXor, value & 0xffff, 1);
+        return;
+      }
+    }
     this.card.barWrite(this.bar, offset, value, width);
   }
 }
@@ -214,7 +200,7 @@ export class Tpci200 implements PciFunction, IpackIrqSink {
   private edgeLatch = 0;
   private timeout = 0;
   private inta = false;
-  private readonly las1: Las1Window;
+  private readonly las1: Tpci200Bar;
 
   constructor(
     readonly ipack: IpackBus,
@@ -224,29 +210,32 @@ export class Tpci200 implements PciFunction, IpackIrqSink {
       for (let i = 0; i < (def.width ?? 4); i++)
         this.lcrConst[def.offset + i] = ((def.reset ?? 0) >>> (8 * i)) & 0xff;
     }
-    this.las1 = new Las1Window(this, ipack.answeringModules);
-    const lcr = new CarrierBar(this, 0);
+    const modules = ipack.answeringModules;
+    this.las1 = new Tpci200Bar(this, 3, modules);
+    const lcr = new Tpci200Bar(this, 0, modules);
     this.bars = [
       { kind: 'mem', size: 128, handler: lcr },
       { kind: 'io', size: 128, handler: lcr },
-      { kind: 'mem', size: 256, handler: new CarrierBar(this, 2) },
+      { kind: 'mem', size: 256, handler: new Tpci200Bar(this, 2, modules) },
       { kind: 'mem', size: 1024, handler: this.las1 },
-      { kind: 'mem', size: 0x200_0000, handler: new CarrierBar(this, 4) },
-      { kind: 'mem', size: 0x100_0000, handler: new CarrierBar(this, 5) },
+      { kind: 'mem', size: 0x200_0000, handler: new Tpci200Bar(this, 4, modules) },
+      { kind: 'mem', size: 0x100_0000, handler: new Tpci200Bar(this, 5, modules) },
     ];
     ipack.addIrqSink(this);
   }
 
-  /** A cycle on BAR 0/1 (LCR), 2 (carrier), 4 (MEM16) or 5 (MEM8): CarrierBar. */
+  /** A cycle on BAR 0/1 (LCR), 2 (carrier), 3 (LAS1, all but IO-space bytes), 4 (MEM16) or 5 (MEM8). */
   barRead(bar: number, offset: number, width: AccessWidth): number {
     if (bar <= 1) return this.lcrRead(offset, width);
     if (bar === 2) return this.carrierRead(offset, width);
+    if (bar === 3) return this.las1Read(offset, width);
     return bar === 4 ? this.mem16Read(offset, width) : this.mem8Read(offset, width);
   }
 
   barWrite(bar: number, offset: number, value: number, width: AccessWidth): void {
     if (bar <= 1) this.lcrWrite(offset, value, width);
     else if (bar === 2) this.carrierWrite(offset, value, width);
+    else if (bar === 3) this.las1Write(offset, value, width);
     else if (bar === 4) this.mem16Write(offset, value, width);
     else this.mem8Write(offset, value, width);
   }
@@ -429,7 +418,7 @@ export class Tpci200 implements PciFunction, IpackIrqSink {
   }
 
   // LAS1 offset → slot (bits 9:8) and space (bits 7:6: 0–1 IO at bits 6:0, 2 ID, 3 INT at bits 5:0).
-  /** BAR3 cycles (Las1Window hands over all but IO-space bytes). */
+  /** BAR3 cycles (Tpci200Bar hands over all but IO-space bytes). */
   las1Read(offset: number, width: AccessWidth): number {
     if ((width !== 1 && width !== 2) || (width === 2 && offset & 1)) {
       this.badWidth('BAR3', offset, width, 0, '8-bit or aligned 16-bit');

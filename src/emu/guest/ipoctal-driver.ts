@@ -13,7 +13,7 @@ import { ByteQueue, isByteArray } from './byte-queue';
 import type { GuestKernel } from './kernel';
 import { applyOrRollBack } from './rollback';
 import type { IpackDevice, IpackDriver } from './tpci200-driver';
-import { type Termios, Tty, type TtyDriver } from './tty';
+import { type RxFlag, type Termios, Tty, type TtyDriver } from './tty';
 
 // Channel register offsets inside the channel's 0x10-byte window (odd IP addresses).
 export const CH_MR = 0x01;
@@ -269,31 +269,35 @@ export class IpoctalChannel implements TtyDriver {
     let sr = firstSr;
     do {
       const value = p.mmioRead(this.data, 1);
-      let flag: 'normal' | 'parity' | 'frame' | 'break' = 'normal';
-      if (sr & SR_ERRORS) {
-        this.writeCr(CR_RESET_ERROR);
-        if (sr & SR_OVERRUN) {
-          this.stats.overrun++;
-          this.tty?.receive(0, 'overrun');
-        }
-        if (sr & SR_PARITY) {
-          this.stats.parity++;
-          flag = 'parity';
-        }
-        if (sr & SR_FRAMING) {
-          this.stats.framing++;
-          flag = 'frame';
-        }
-        if (sr & SR_BREAK) {
-          this.stats.break++;
-          flag = 'break';
-        }
-      }
+      const flag = sr & SR_ERRORS ? this.receiveErrors(sr) : 'normal';
       this.stats.rx++;
       this.tty?.receive(value, flag);
       sr = p.mmioRead(this.sr, 1);
     } while (sr & SR_RXRDY);
     this.tty?.flipPush();
+  }
+
+  /** The error bits of the SR read before a character: reset them, count them, flag the character. */
+  private receiveErrors(sr: number): RxFlag {
+    let flag: RxFlag = 'normal';
+    this.writeCr(CR_RESET_ERROR);
+    if (sr & SR_OVERRUN) {
+      this.stats.overrun++;
+      this.tty?.receive(0, 'overrun');
+    }
+    if (sr & SR_PARITY) {
+      this.stats.parity++;
+      flag = 'parity';
+    }
+    if (sr & SR_FRAMING) {
+      this.stats.framing++;
+      flag = 'frame';
+    }
+    if (sr & SR_BREAK) {
+      this.stats.break++;
+      flag = 'break';
+    }
+    return flag;
   }
 
   snapshot(): IpoctalChannelSnapshot {

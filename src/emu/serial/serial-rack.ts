@@ -179,15 +179,17 @@ function rewind(h: LiveHost): void {
 /** One received byte into the ring (grown while it is smaller than HOST_OUTPUT_KEEP). */
 function store(h: LiveHost, b: number): void {
   let ring = h.ring;
-  if (h.written === ring.length && ring.length < HOST_OUTPUT_KEEP) {
-    // Below full size the ring never wrapped: byte n is at n, the copy keeps every place.
-    const grown = new Uint8Array(2 * ring.length);
-    grown.set(ring);
-    h.ring = grown;
-    ring = grown;
-  }
+  if (h.written === ring.length && ring.length < HOST_OUTPUT_KEEP) ring = grow(h);
   ring[h.written & (ring.length - 1)] = b;
   h.written++;
+}
+
+/** The ring at twice its size: below full size it never wrapped, byte n is at n, the copy keeps every place. */
+function grow(h: LiveHost): Uint8Array {
+  const grown = new Uint8Array(2 * h.ring.length);
+  grown.set(h.ring);
+  h.ring = grown;
+  return grown;
 }
 
 function freshHost(): HostEnd {
@@ -413,6 +415,17 @@ export class SerialRack implements Subsystem {
   /** A character left channel port's TxD (RackLineEnd). */
   onTxByte(port: number, byte: number, frame: FrameFormat): void {
     const h = this.hosts[port];
+    if (h.peer === null && h.settings === 'follow') {
+      // No cable, the host samples as the guest sends: the byte as it is.
+      h.received++;
+      store(h, byte);
+      return;
+    }
+    this.onTxByteLine(h, byte, frame);
+  }
+
+  /** onTxByte through a cable and/or the host's own line settings. */
+  private onTxByteLine(h: LiveHost, byte: number, frame: FrameFormat): void {
     if (h.peer !== null) this.channels[h.peer].receiveFromHost(byte, frame);
     let b = byte;
     if (h.settings !== 'follow') {
