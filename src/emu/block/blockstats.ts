@@ -202,6 +202,11 @@ export class BlockStats {
       h[o + 1] += latencyNs;
       return;
     }
+    this.accountTimed(dir, latencyNs, nowNs);
+  }
+
+  /** account() past a window's expiry (or beyond what can be held): fold, then update every window. */
+  private accountTimed(dir: Direction, latencyNs: number, nowNs: number): void {
     this.fold(dir);
     const timed = this.timed;
     if (timed.length === 0) return;

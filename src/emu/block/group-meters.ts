@@ -43,19 +43,7 @@ export class GroupMeters {
 
   /** One dispatch of `bytes` in dir at nowNs (non-decreasing times). */
   add(nowNs: number, dir: Direction, bytes: number): void {
-    if (nowNs >= this.heldEndNs) {
-      if (this.direct) {
-        const m = this.meters;
-        m[0].add(nowNs, 1);
-        m[1].add(nowNs, bytes);
-        m[2 + dir].add(nowNs, 1);
-        m[4 + dir].add(nowNs, bytes);
-        return;
-      }
-      this.flush();
-      this.heldEndNs = (Math.floor(nowNs / this.slotNs) + 1) * this.slotNs;
-      this.held = true;
-    }
+    if (nowNs >= this.heldEndNs && this.newSlot(nowNs, dir, bytes)) return;
     const sums = this.sums;
     sums[0] += 1;
     sums[1] += bytes;
@@ -63,6 +51,25 @@ export class GroupMeters {
     sums[4 + dir] += bytes;
     this.dirHeld[dir] = 1;
     this.lastNs = nowNs;
+  }
+
+  /**
+   * add() at or past the end of the held slot (out of line: once per slot): flushes and starts
+   * holding the new slot. True when the dispatch went to the meters directly (off-grid meters).
+   */
+  private newSlot(nowNs: number, dir: Direction, bytes: number): boolean {
+    if (this.direct) {
+      const m = this.meters;
+      m[0].add(nowNs, 1);
+      m[1].add(nowNs, bytes);
+      m[2 + dir].add(nowNs, 1);
+      m[4 + dir].add(nowNs, bytes);
+      return true;
+    }
+    this.flush();
+    this.heldEndNs = (Math.floor(nowNs / this.slotNs) + 1) * this.slotNs;
+    this.held = true;
+    return false;
   }
 
   /** Hands the held sums to the meters (before any read of them). */

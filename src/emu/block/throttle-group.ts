@@ -167,7 +167,12 @@ export class ThrottleGroups {
     private readonly hooks: ThrottleHooks,
     ownerName = 'block.throttle',
   ) {
-    this.owner = sched.register(ownerName, (kind, arg) => this.onTimerEvent(kind as Direction, arg));
+    // A bound method, not an arrow calling it: onTimerEvent is then the root of its optimised
+    // code, and V8's inlining budget goes to the request path it calls.
+    this.owner = sched.register(
+      ownerName,
+      this.onTimerEvent.bind(this) as (kind: number, arg: number) => void,
+    );
   }
 
   // ---- membership ----
@@ -300,6 +305,11 @@ export class ThrottleGroups {
       m.queues[dir].push(req);
       return;
     }
+    this.intercept(m, g, dir, req);
+  }
+
+  /** submit() when the group timer is not armed (or a drain is in progress): the full rule. */
+  private intercept(m: ThrottleMember, g: ThrottleGroup, dir: Direction, req: ThrottleRequest): void {
     this.enter();
     try {
       const mustWait = this.scheduleTimer(this.nextToken(m, dir), dir);
@@ -373,9 +383,20 @@ export class ThrottleGroups {
     deadlineNs: number,
     reason: 'throttled' | 'immediate-restart',
   ) {
-    if (t.timerIds[dir] !== 0) this.sched.cancel(t.timerIds[dir]);
-    t.timerIds[dir] = this.sched.at(deadlineNs, this.owner, dir, t.id, TIMER_PRIORITY);
+    const timerIds = t.timerIds;
+    if (timerIds[dir] !== 0) this.sched.cancel(timerIds[dir]);
+    timerIds[dir] = this.sched.at(deadlineNs, this.owner, dir, t.id, TIMER_PRIORITY);
     t.timerDeadlinesNs[dir] = deadlineNs;
+    if (this.hooks.onTimerLog !== undefined) this.logArm(t, dir, deadlineNs, reason);
+  }
+
+  /** Out of line: only a conformance replay logs timers. */
+  private logArm(
+    t: ThrottleMember,
+    dir: Direction,
+    deadlineNs: number,
+    reason: 'throttled' | 'immediate-restart',
+  ): void {
     this.hooks.onTimerLog?.({ event: 'arm', atNs: this.sched.nowNs, member: t, dir, deadlineNs, reason });
   }
 
@@ -390,7 +411,7 @@ export class ThrottleGroups {
       // through the woken list: it runs first, then whatever it wakes, in order.
       g.armed[dir] = false;
       const req = m.queues[dir].shift() as ThrottleRequest;
-      this.enter();
+      this.depth++;
       try {
         this.runWoken(m, dir, req);
       } finally {
@@ -453,18 +474,20 @@ export class ThrottleGroups {
 
   /** End of a handler: woken requests run now, in wake order, each possibly waking the next. */
   private leaveHandler(): void {
-    if (this.depth === 1 && this.wokenCount > 0) {
-      const members = this.wokenMembers;
-      const dirs = this.wokenDirs;
-      const reqs = this.wokenReqs;
-      try {
-        // runWoken may wake more: they join the end of the list and run in turn.
-        for (let i = 0; i < this.wokenCount; i++) this.runWoken(members[i], dirs[i], reqs[i]);
-      } finally {
-        this.wokenCount = 0;
-      }
-    }
+    if (this.depth === 1 && this.wokenCount > 0) this.runWokenList();
     this.depth--;
+  }
+
+  private runWokenList(): void {
+    const members = this.wokenMembers;
+    const dirs = this.wokenDirs;
+    const reqs = this.wokenReqs;
+    try {
+      // runWoken may wake more: they join the end of the list and run in turn.
+      for (let i = 0; i < this.wokenCount; i++) this.runWoken(members[i], dirs[i], reqs[i]);
+    } finally {
+      this.wokenCount = 0;
+    }
   }
 
   private runWoken(m: ThrottleMember, dir: Direction, req: ThrottleRequest): void {

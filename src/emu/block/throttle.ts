@@ -118,12 +118,27 @@ export class ThrottleState {
     const deltaNs = nowNs - this.previousLeakNs;
     this.previousLeakNs = nowNs;
     if (deltaNs <= 0) return;
+    if (this.hasBurst) {
+      this.leakWithBurst(deltaNs);
+      return;
+    }
     // Buckets with avg = 0 are skipped: level − 0 is level exactly, so skipping changes no bit.
+    const avg = this.avg;
+    const level = this.level;
+    const active = this.active;
+    for (let k = 0; k < this.activeCount; k++) {
+      const i = active[k];
+      level[i] = Math.max(level[i] - (avg[i] * deltaNs) / NS_PER_S, 0);
+    }
+  }
+
+  /** leak() when some bucket has a burst bucket too (kept out of line: the usual config has none). */
+  private leakWithBurst(deltaNs: number): void {
     const { avg, level, active } = this;
     for (let k = 0; k < this.activeCount; k++) {
       const i = active[k];
       level[i] = Math.max(level[i] - (avg[i] * deltaNs) / NS_PER_S, 0);
-      if (this.hasBurst && this.burstLength[i] > 1) {
+      if (this.burstLength[i] > 1) {
         this.burstLevel[i] = Math.max(this.burstLevel[i] - (this.max[i] * deltaNs) / NS_PER_S, 0);
       }
     }
@@ -145,10 +160,20 @@ export class ThrottleState {
   bucketWait(i: number): number {
     const avg = this.avg[i];
     if (avg === 0) return 0;
-    let extra = this.level[i] - this.size[i];
+    return this.activeBucketWait(i, avg);
+  }
+
+  /** bucketWait of a bucket with avg > 0. */
+  private activeBucketWait(i: number, avg: number): number {
+    const extra = this.level[i] - this.size[i];
     if (extra > 0) return Math.trunc((extra * NS_PER_S) / avg);
+    return this.hasBurst ? this.burstWait(i) : 0;
+  }
+
+  /** The burst bucket's part of §5.1 (out of line: only configs with burst_length > 1 reach it). */
+  private burstWait(i: number): number {
     if (this.burstLength[i] > 1) {
-      extra = this.burstLevel[i] - this.burstSize[i];
+      const extra = this.burstLevel[i] - this.burstSize[i];
       if (extra > 0) return Math.trunc((extra * NS_PER_S) / this.max[i]);
     }
     return 0;
@@ -158,8 +183,10 @@ export class ThrottleState {
   directionWait(dir: Direction): number {
     let wait = 0;
     const base = dir * 4;
-    for (let k = 0; k < this.directionActiveCount[dir]; k++) {
-      const w = this.bucketWait(this.directionActive[base + k]);
+    const n = this.directionActiveCount[dir];
+    for (let k = 0; k < n; k++) {
+      const i = this.directionActive[base + k];
+      const w = this.activeBucketWait(i, this.avg[i]);
       if (w > wait) wait = w;
     }
     return wait;
@@ -182,12 +209,14 @@ export class ThrottleState {
     level[bps] += bytes;
     level[OPS_TOTAL] += units;
     level[ops] += units;
-    if (this.hasBurst) {
-      this.pourBurst(BPS_TOTAL, bytes);
-      this.pourBurst(bps, bytes);
-      this.pourBurst(OPS_TOTAL, units);
-      this.pourBurst(ops, units);
-    }
+    if (this.hasBurst) this.pourBursts(bps, ops, bytes, units);
+  }
+
+  private pourBursts(bps: number, ops: number, bytes: number, units: number): void {
+    this.pourBurst(BPS_TOTAL, bytes);
+    this.pourBurst(bps, bytes);
+    this.pourBurst(OPS_TOTAL, units);
+    this.pourBurst(ops, units);
   }
 
   private pourBurst(i: number, amount: number): void {

@@ -196,26 +196,32 @@ export class WorkloadJob {
   private pump(): void {
     if (this.idle) return;
     const w = this.current;
-    const gapNs = this.gapNs;
-    const rule = this.directionRule;
     while (this.outstanding < w.iodepth) {
-      const nowNs = this.sched.nowNs;
-      if (gapNs > 0) {
-        if (nowNs < this.nextIssueNs) {
-          if (this.pacingEventId === 0) {
-            const atNs = Math.ceil(this.nextIssueNs);
-            this.pacingEventId = this.sched.at(atNs, this.owner, this.kind, 0, ARRIVAL_PRIORITY);
-          }
-          return;
-        }
-        // On schedule (late by less than one gap): keep the grid, so fractional gaps do not drift.
-        // Later than that (iodepth held it back): restart the grid now, never a catch-up burst.
-        const baseNs = nowNs - this.nextIssueNs < gapNs ? this.nextIssueNs : nowNs;
-        this.nextIssueNs = baseNs + gapNs;
-      }
+      if (this.gapNs > 0 && !this.takePacingSlot()) return;
       this.outstanding++;
-      this.issue(directionBy(rule, w.rwmixread, this.rng), w.bs, this.sequential);
+      this.issue(directionBy(this.directionRule, w.rwmixread, this.rng), w.bs, this.sequential);
     }
+  }
+
+  /**
+   * With a pacing cap: whether an issue may happen now (then its grid slot is taken); if not, the
+   * wake-up for the next slot is scheduled.
+   */
+  private takePacingSlot(): boolean {
+    const nowNs = this.sched.nowNs;
+    const gapNs = this.gapNs;
+    if (nowNs < this.nextIssueNs) {
+      if (this.pacingEventId === 0) {
+        const atNs = Math.ceil(this.nextIssueNs);
+        this.pacingEventId = this.sched.at(atNs, this.owner, this.kind, 0, ARRIVAL_PRIORITY);
+      }
+      return false;
+    }
+    // On schedule (late by less than one gap): keep the grid, so fractional gaps do not drift.
+    // Later than that (iodepth held it back): restart the grid now, never a catch-up burst.
+    const baseNs = nowNs - this.nextIssueNs < gapNs ? this.nextIssueNs : nowNs;
+    this.nextIssueNs = baseNs + gapNs;
+    return true;
   }
 
   snapshot(): WorkloadJobSnapshot {

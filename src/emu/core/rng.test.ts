@@ -11,6 +11,15 @@ describe('Rng', () => {
     expect(Array.from({ length: 8 }, () => c.nextU32())).not.toEqual(sa);
   });
 
+  it('next() is nextU32() / 2^32 of the same step, for any seed', () => {
+    for (const seed of [0, 1, 7, 0x7fffffff, 0x80000000, 0xffffffff]) {
+      const a = new Rng(seed);
+      const b = new Rng(seed);
+      for (let i = 0; i < 1000; i++) expect(a.next()).toBe(b.nextU32() / 4294967296);
+      expect(a.snapshot()).toEqual(b.snapshot());
+    }
+  });
+
   it('continues identically after snapshot and restore', () => {
     const a = new Rng(7);
     for (let i = 0; i < 10; i++) a.next();

@@ -44,9 +44,19 @@ export class Rng {
     return t;
   }
 
-  /** Uniform double in [0, 1). */
+  /** Uniform double in [0, 1): nextU32() / 2^32, with the step written out (one call, no boxed word). */
   next(): number {
-    return this.nextU32() / 4294967296;
+    const s = this.s;
+    const a = s[0];
+    const b = s[1];
+    const c = s[2];
+    const d = s[3];
+    const t = (a + b + d) >>> 0;
+    s[3] = d + 1;
+    s[0] = b ^ (b >>> 9);
+    s[1] = c + (c << 3);
+    s[2] = ((c << 21) | (c >>> 11)) + t;
+    return t / 4294967296;
   }
 
   /** Uniform integer in [0, n). */

@@ -33,12 +33,13 @@ export class Scheduler {
   private now = DOUBLE_SEED;
   private nextSeq = 1;
   /**
-   * The queue, struct-of-arrays: an event lives in a slot (its time, priority, seq, owner, kind
-   * and arg in typed arrays, so nothing is allocated per event and no time is boxed), and the
-   * binary heap orders slot numbers. Free slots are a stack.
+   * The queue, struct-of-arrays: an event lives in a slot (its priority, seq, owner, kind and arg
+   * in typed arrays, so nothing is allocated per event and no time is boxed), and the binary heap
+   * holds (time, slot) pairs by position, so most comparisons read one time array. Free slots are
+   * a stack.
    */
   private capacity = INITIAL_CAPACITY;
-  private atNs = new Float64Array(INITIAL_CAPACITY);
+  private heapAtNs = new Float64Array(INITIAL_CAPACITY);
   private priority = new Float64Array(INITIAL_CAPACITY);
   private seqs = new Float64Array(INITIAL_CAPACITY);
   private owners = new Int32Array(INITIAL_CAPACITY);
@@ -107,12 +108,12 @@ export class Scheduler {
       // moves down to its place (one sift instead of a pop now and a push then).
       this.running = false;
       const slot = this.heap[0];
-      this.fill(slot, t, priority, seq, owner, kind, arg);
-      this.siftDown(slot);
+      this.fill(slot, priority, seq, owner, kind, arg);
+      this.siftDown(slot, t);
     } else {
       const slot = this.takeSlot();
-      this.fill(slot, t, priority, seq, owner, kind, arg);
-      this.siftUp(slot);
+      this.fill(slot, priority, seq, owner, kind, arg);
+      this.siftUp(slot, t);
     }
     return seq;
   }
@@ -134,7 +135,7 @@ export class Scheduler {
   peekNs(): number {
     this.settle();
     this.dropCancelledHead();
-    return this.size > 0 ? this.atNs[this.heap[0]] : Number.POSITIVE_INFINITY;
+    return this.size > 0 ? this.heapAtNs[0] : Number.POSITIVE_INFINITY;
   }
 
   /** Runs the next event, if any, advancing time to it. Returns false when the queue is empty. */
@@ -143,7 +144,7 @@ export class Scheduler {
     this.dropCancelledHead();
     if (this.size === 0) return false;
     const slot = this.heap[0];
-    this.now = this.atNs[slot];
+    this.now = this.heapAtNs[0];
     const owner = this.owners[slot];
     const kind = this.kinds[slot];
     const arg = this.args[slot];
@@ -171,9 +172,9 @@ export class Scheduler {
     for (;;) {
       if (this.cancelledCount !== 0) this.dropCancelledHead();
       if (this.size === 0) break;
-      const slot = this.heap[0];
-      const t = this.atNs[slot];
+      const t = this.heapAtNs[0];
       if (t > tNs) break;
+      const slot = this.heap[0];
       this.now = t;
       // The root stays in place while its handler runs (running = true): the first at() inside
       // the handler puts its event there and sifts it down once, instead of a pop now and a push
@@ -217,7 +218,7 @@ export class Scheduler {
       const seq = this.seqs[slot];
       if (this.cancelled.has(seq)) continue;
       events.push({
-        atNs: this.atNs[slot],
+        atNs: this.heapAtNs[i],
         priority: this.priority[slot],
         seq,
         owner: this.ownerNames[this.owners[slot]],
@@ -249,21 +250,12 @@ export class Scheduler {
     this.unusedSlot = 0;
     for (const e of events) {
       const slot = this.takeSlot();
-      this.fill(slot, e.atNs, e.priority, e.seq, e.owner, e.kind, e.arg);
-      this.siftUp(slot);
+      this.fill(slot, e.priority, e.seq, e.owner, e.kind, e.arg);
+      this.siftUp(slot, e.atNs);
     }
   }
 
-  private fill(
-    slot: number,
-    t: number,
-    priority: number,
-    seq: number,
-    owner: number,
-    kind: number,
-    arg: number,
-  ) {
-    this.atNs[slot] = t;
+  private fill(slot: number, priority: number, seq: number, owner: number, kind: number, arg: number) {
     this.priority[slot] = priority;
     this.seqs[slot] = seq;
     this.owners[slot] = owner;
@@ -293,7 +285,7 @@ export class Scheduler {
       b.set(a);
       return b;
     };
-    this.atNs = f64(this.atNs);
+    this.heapAtNs = f64(this.heapAtNs);
     this.priority = f64(this.priority);
     this.seqs = f64(this.seqs);
     this.owners = i32(this.owners);
@@ -325,58 +317,60 @@ export class Scheduler {
     }
   }
 
-  /** Whether slot a runs before slot b: time, then priority, then scheduling order. */
-  private before(a: number, b: number): boolean {
-    const at = this.atNs;
-    const ta = at[a];
-    const tb = at[b];
-    if (ta !== tb) return ta < tb;
+  /** Between two events at the same time: whether slot a runs first (priority, then seq). */
+  private tieBefore(a: number, b: number): boolean {
     const pr = this.priority;
     if (pr[a] !== pr[b]) return pr[a] < pr[b];
     return this.seqs[a] < this.seqs[b];
   }
 
-  /** Adds slot at the end of the heap and moves it up to its place. */
-  private siftUp(slot: number): void {
+  /** Adds (t, slot) at the end of the heap and moves it up to its place. */
+  private siftUp(slot: number, t: number): void {
     const h = this.heap;
+    const ht = this.heapAtNs;
     let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = h[parent];
-      if (!this.before(slot, p)) break;
-      h[i] = p;
+      const pt = ht[parent];
+      if (t > pt || (t === pt && !this.tieBefore(slot, h[parent]))) break;
+      ht[i] = pt;
+      h[i] = h[parent];
       i = parent;
     }
+    ht[i] = t;
     h[i] = slot;
   }
 
   /** Removes the root (the heap is not empty). */
   private popHead(): void {
     const n = --this.size;
-    if (n !== 0) this.siftDown(this.heap[n]);
+    if (n !== 0) this.siftDown(this.heap[n], this.heapAtNs[n]);
   }
 
-  /** Places slot at the root's position (whose event is gone) and moves it down to its place. */
-  private siftDown(slot: number): void {
+  /** Places (t, slot) at the root's position (whose event is gone) and moves it down to its place. */
+  private siftDown(slot: number, t: number): void {
     const h = this.heap;
+    const ht = this.heapAtNs;
     const n = this.size;
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      let ci = l;
-      let c = h[l];
-      if (l + 1 < n) {
-        const rc = h[l + 1];
-        if (this.before(rc, c)) {
-          ci = l + 1;
-          c = rc;
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let ct = ht[c];
+      const r = c + 1;
+      if (r < n) {
+        const rt = ht[r];
+        if (rt < ct || (rt === ct && this.tieBefore(h[r], h[c]))) {
+          c = r;
+          ct = rt;
         }
       }
-      if (!this.before(c, slot)) break;
-      h[i] = c;
-      i = ci;
+      if (ct > t || (ct === t && !this.tieBefore(h[c], slot))) break;
+      ht[i] = ct;
+      h[i] = h[c];
+      i = c;
     }
+    ht[i] = t;
     h[i] = slot;
   }
 }
