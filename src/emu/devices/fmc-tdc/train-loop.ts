@@ -40,6 +40,12 @@ const KIND_FALL = 1;
 /** A falling edge whose pulse-width check cannot fail: its draws are made, its time not computed. */
 const KIND_FALL_KNOWN = 2;
 /**
+ * Edges at least this far apart are all taken by the ACAM front end once its hit FIFO holds one
+ * entry: 200 ns drains it (HIT_DRAIN_NS per entry, level 0 again) and is far beyond the pair
+ * resolution (10 ns checked).
+ */
+const REGULAR_SPACING_PS = 2 * HIT_DRAIN_NS * 1000;
+/**
  * Divisions of the per-edge path as multiplications: for whole ps, floor(ps × PER_NS) and
  * floor(ps × PER_START) are corrected by one where the product rounds across an integer, and
  * floor(r × PER_BIN) equals floor(r / BIN_PS) for every r in [0, RETRIGGER_PS) (no r / BIN_PS comes
@@ -94,6 +100,13 @@ const R_FRAC = 28;
 const R_BINS = 29;
 const LANE = 32;
 
+/** floor(ps / 1000) of a whole ps: a multiplication, corrected where the product rounds across an integer. */
+function nsOf(ps: number): number {
+  const ns = Math.floor(ps * PER_NS);
+  const sub = ps - ns * 1000;
+  return sub < 0 ? ns - 1 : sub >= 1000 ? ns + 1 : ns;
+}
+
 /** The Rng's four sfc32 words into words (through its snapshot: the generator is core's). */
 function saveRng(rng: Rng, words: Int32Array): void {
   const s = rng.snapshot().s;
@@ -134,8 +147,17 @@ export class TrainLoop {
   /** Per channel: list position and next edge time of a merge. */
   private readonly drawPos: Uint32Array;
   private readonly drawHead: Float64Array;
-  /** The rng's words while pass 2 draws. */
+  /** Per channel in a regular chunk: 1 = its first edge rises, 0 = falls, 2 = not in it; that edge. */
+  private readonly regularRising: Uint8Array;
+  private readonly regularPs: Float64Array;
+  /** A regular chunk's pattern: per slot the offset from its period's start, channel, second edge. */
+  private readonly patternOffset: Float64Array;
+  private readonly patternChannel: Uint8Array;
+  private readonly patternSecond: Uint8Array;
+  private patternLength = 0;
+  /** The rng's words and the ACAM's outlier countdown while pass 2 draws. */
   private readonly rngWords = new Int32Array(4);
+  private readonly countdown = new Float64Array(1);
   /** Per channel: lowest and highest DDR address its buffer controller may write. */
   private readonly hull: Float64Array;
 
@@ -153,6 +175,11 @@ export class TrainLoop {
     this.drawPos = new Uint32Array(channelCount);
     this.drawHead = new Float64Array(channelCount);
     this.hull = new Float64Array(2 * channelCount);
+    this.regularRising = new Uint8Array(channelCount).fill(2);
+    this.regularPs = new Float64Array(channelCount);
+    this.patternOffset = new Float64Array(2 * channelCount);
+    this.patternChannel = new Uint8Array(2 * channelCount);
+    this.patternSecond = new Uint8Array(2 * channelCount);
   }
 
   /** The train of ch (null = none) and whether its width surely passes the filter. */
@@ -360,17 +387,27 @@ export class TrainLoop {
     const outlierP = acam.options.outlierProbability;
     for (;;) {
       const chunkPs = this.chunkLimit(limitPs);
+      const regular = this.patternChunk(chunkPs);
       let any = 0;
       for (let ch = 0; ch < channels; ch++) {
-        counts[ch] = this.acceptEdges(ch, chunkPs);
+        counts[ch] =
+          this.regularRising[ch] < 2 ? this.advanceRegular(ch, chunkPs) : this.acceptEdges(ch, chunkPs);
         any += counts[ch];
       }
       if (any > 0) {
-        acam.outlierCountdown = this.drawDeltas(outlierP, acam, rng, cells);
+        // Pass 2 draws on a copy of the rng's words and the outlier countdown (drawEdge()), handed
+        // back here: code after a loop compiled on stack replacement has no type feedback, and V8
+        // would bail out there on every call.
+        saveRng(rng, this.rngWords);
+        this.countdown[0] = acam.outlierCountdown;
+        if (regular) this.drawPattern(any, outlierP, acam, rng, cells);
+        else this.drawDeltas(any, outlierP, acam, rng, cells);
+        loadRng(rng, this.rngWords);
+        acam.outlierCountdown = this.countdown[0];
         let stamps = 0;
         for (let ch = 0; ch < channels; ch++) {
           if (counts[ch] > 0) {
-            this.tagEdges(ch, counts[ch], filter, timeBase);
+            this.tagEdges(ch, counts[ch], filter, timeBase, regular);
             stamps += this.outCount[ch];
           } else this.outCount[ch] = 0;
         }
@@ -378,6 +415,190 @@ export class TrainLoop {
       }
       if (chunkPs >= limitPs) return;
     }
+  }
+
+  /**
+   * Whether the chunk up to chunkPs is regular, and if so its pattern. Regular: every channel that
+   * takes edges in the chunk has a train of one common period whose edges are far enough apart that
+   * the ACAM front end loses none (REGULAR_SPACING_PS) and whose width surely passes the filter, not
+   * in raw mode, not ending in the chunk, its first edge taken as the ACAM would (pair resolution,
+   * hit FIFO drained) and, when that is a falling edge, the pulse's rising timestamp held; and the
+   * first two edges of all those channels lie within one period of the earliest. Then every period
+   * repeats their merged order (the pattern), and the channels' edges follow from their first.
+   * Sets regularRising (per channel: 0/1 the first edge rises, 2 = not in the pattern) and
+   * regularPs (first edge).
+   */
+  private patternChunk(chunkPs: number): boolean {
+    const l = this.lane;
+    const channels = this.channelCount;
+    const mark = this.regularRising;
+    const first = this.regularPs;
+    mark.fill(2);
+    let period = -1;
+    let startPs = Number.POSITIVE_INFINITY;
+    let members = 0;
+    for (let ch = 0; ch < channels; ch++) {
+      const b = ch * LANE;
+      const edgePs = l[b + EDGE_PS];
+      if (!(edgePs <= chunkPs) || l[b + TAKEN] === 0) continue;
+      const widthPs = l[b + WIDTH_PS];
+      const gapPs = l[b + GAP_PS];
+      if (
+        l[b + KNOWN] !== 1 ||
+        l[b + RAW] === 1 ||
+        !(l[b + NEXT] + CAP <= l[b + END]) ||
+        widthPs < REGULAR_SPACING_PS ||
+        gapPs < REGULAR_SPACING_PS ||
+        (period >= 0 && widthPs + gapPs !== period)
+      ) {
+        return this.notRegular();
+      }
+      period = widthPs + gapPs;
+      // The first edge: taken by the ACAM, leaving its hit FIFO at one entry.
+      const nowNs = nsOf(edgePs);
+      const lastNs = l[b + LAST_NS];
+      const hit = l[b + HIT];
+      if ((lastNs >= 0 && nowNs - lastNs < 10) || nowNs - l[b + HIT_AT] < HIT_DRAIN_NS * hit + HIT_DRAIN_NS) {
+        return this.notRegular();
+      }
+      const falling = l[b + PARITY] === 1;
+      if (falling && (l[b + RISE] !== 1 || l[b + HELD] !== 1 || l[b + FLAG] !== 1)) return this.notRegular();
+      mark[ch] = falling ? 0 : 1;
+      first[ch] = edgePs;
+      if (edgePs < startPs) startPs = edgePs;
+      members++;
+    }
+    if (members === 0) return this.notRegular();
+    // The pattern: each member's first two edges, which must lie within [startPs, startPs + period).
+    const off = this.patternOffset;
+    const pch = this.patternChannel;
+    const second = this.patternSecond;
+    let n = 0;
+    for (let ch = 0; ch < channels; ch++) {
+      if (mark[ch] === 2) continue;
+      const b = ch * LANE;
+      const e0 = first[ch] - startPs;
+      const e1 = e0 + (mark[ch] === 1 ? l[b + WIDTH_PS] : l[b + GAP_PS]);
+      if (e1 >= period) return this.notRegular();
+      for (const [e, isSecond] of [
+        [e0, 0],
+        [e1, 1],
+      ]) {
+        // Insertion by (offset, channel): channels come in ascending order, so ties stay behind.
+        let k = n++;
+        while (k > 0 && off[k - 1] > e) {
+          off[k] = off[k - 1];
+          pch[k] = pch[k - 1];
+          second[k] = second[k - 1];
+          k--;
+        }
+        off[k] = e;
+        pch[k] = ch;
+        second[k] = isSecond;
+      }
+    }
+    this.patternLength = n;
+    return true;
+  }
+
+  private notRegular(): boolean {
+    this.regularRising.fill(2);
+    return false;
+  }
+
+  /**
+   * Pass 1 for a channel of a regular chunk: its edges up to chunkPs, all taken by the ACAM (none
+   * lost, the hit FIFO back at one entry each time), counted and the state moved past the last.
+   */
+  private advanceRegular(ch: number, chunkPs: number): number {
+    const l = this.lane;
+    const b = ch * LANE;
+    const t0 = l[b + EDGE_PS];
+    const widthPs = l[b + WIDTH_PS];
+    const gapPs = l[b + GAP_PS];
+    const period = widthPs + gapPs;
+    const step = l[b + PARITY] === 1 ? gapPs : widthPs;
+    // Edges 2k at t0 + k·period, edges 2k + 1 at t0 + step + k·period (exact: whole ps below 2^53).
+    let m = Math.floor((chunkPs - t0) / period) + 1;
+    if (chunkPs >= t0 + step) m += Math.floor((chunkPs - t0 - step) / period) + 1;
+    const lastPs = t0 + Math.floor((m - 1) / 2) * period + ((m - 1) % 2 === 1 ? step : 0);
+    const nowNs = nsOf(lastPs);
+    l[b + EDGE_PS] = t0 + Math.floor(m / 2) * period + (m % 2 === 1 ? step : 0);
+    l[b + NEXT] += m;
+    if (m % 2 === 1) l[b + PARITY] = 1 - l[b + PARITY];
+    // PARITY now says what the next edge is: 1 = falling, so the last one rose.
+    l[b + RISE] = l[b + PARITY];
+    l[b + LAST_NS] = nowNs;
+    l[b + LAST_PS] = lastPs - nowNs * 1000;
+    l[b + HIT] = 1;
+    l[b + HIT_AT] = nowNs;
+    l[b + EDGES] += m;
+    return m;
+  }
+
+  /**
+   * Pass 2 of a regular chunk: the draws in the pattern's order, period after period, up to chunkPs;
+   * each edge's jitter + outlier goes to its index in its channel's list (falling edges draw only).
+   */
+  private drawPattern(
+    total: number,
+    outlierP: number,
+    acam: AcamGpx,
+    rng: Rng,
+    cells: Int16Array | null,
+  ): void {
+    const deltas = this.edgeDelta;
+    const pch = this.patternChannel;
+    const second = this.patternSecond;
+    const rising = this.regularRising;
+    const n = this.patternLength;
+    let k = 0;
+    let index = 0;
+    // The chunk's edges are the first `total` of the pattern repeated (they precede every later one).
+    for (let e = 0; e < total; e++) {
+      const delta = this.drawEdge(outlierP, acam, rng, cells);
+      // Edge index + second of the channel: the rising one when it is the first and the first rises.
+      const ch = pch[k];
+      if ((second[k] === 1) !== (rising[ch] === 1)) deltas[ch * CAP + index + second[k]] = delta;
+      if (++k === n) {
+        k = 0;
+        index += 2;
+      }
+    }
+  }
+
+  /**
+   * One edge's rng draws as AcamGpx.quantiseInto()/skip() make them: the jitter cell (Rng.nextU32(),
+   * sfc32, on rngWords), then the outlier countdown (countdown[0]; the ACAM draws an outlier's own
+   * words from the Rng, handed its words around that). Returns jitter + outlier in ps.
+   */
+  private drawEdge(outlierP: number, acam: AcamGpx, rng: Rng, cells: Int16Array | null): number {
+    const w = this.rngWords;
+    let delta = 0;
+    if (cells !== null) {
+      const a = w[0];
+      const b = w[1];
+      const c = w[2];
+      const d = w[3];
+      const t = (a + b + d) | 0;
+      w[3] = d + 1;
+      w[0] = b ^ (b >>> 9);
+      w[1] = c + (c << 3);
+      w[2] = ((c << 21) | (c >>> 11)) + t;
+      delta = cells[t >>> 16];
+    }
+    if (outlierP > 0) {
+      const left = this.countdown[0];
+      if (left > 0) this.countdown[0] = left - 1;
+      else {
+        loadRng(rng, w);
+        acam.outlierCountdown = left;
+        delta += acam.outlierPs(outlierP);
+        this.countdown[0] = acam.outlierCountdown;
+        saveRng(rng, w);
+      }
+    }
+    return delta;
   }
 
   /**
@@ -451,15 +672,8 @@ export class TrainLoop {
       next++;
       parity = falling ? 0 : 1;
       edgePs = next >= end ? Number.POSITIVE_INFINITY : atPs + (falling ? gapPs : widthPs);
-      let nowNs = Math.floor(atPs * PER_NS);
-      let subPs = atPs - nowNs * 1000;
-      if (subPs < 0) {
-        nowNs--;
-        subPs += 1000;
-      } else if (subPs >= 1000) {
-        nowNs++;
-        subPs -= 1000;
-      }
+      const nowNs = nsOf(atPs);
+      const subPs = atPs - nowNs * 1000;
       edges++;
       if (lastNs >= 0) {
         const dtNs = nowNs - lastNs;
@@ -506,75 +720,38 @@ export class TrainLoop {
    * Pass 2 of the fast form: the rng draws of the listed edges (AcamGpx.quantiseInto()/skip(): the
    * jitter cell, then the outlier countdown), taken in the merged order of all channels (ps, then
    * channel), as one edge at a time draws them. Each edge gets its jitter + outlier in ps.
-   * Returns the outlier countdown.
    */
-  private drawDeltas(outlierP: number, acam: AcamGpx, rng: Rng, cells: Int16Array | null): number {
+  private drawDeltas(
+    total: number,
+    outlierP: number,
+    acam: AcamGpx,
+    rng: Rng,
+    cells: Int16Array | null,
+  ): void {
     const counts = this.edgeCount;
     const pos = this.drawPos;
     const head = this.drawHead;
     const times = this.edgePs;
     const deltas = this.edgeDelta;
     const channels = this.channelCount;
-    let countdown = acam.outlierCountdown;
     for (let c = 0; c < channels; c++) {
       pos[c] = 0;
       head[c] = counts[c] > 0 ? times[c * CAP] : Number.POSITIVE_INFINITY;
     }
-    // Rng.nextU32() (sfc32) inlined on the generator's four words in locals, handed back to the Rng
-    // around an outlier's own draws and at the end.
-    const words = this.rngWords;
-    saveRng(rng, words);
-    let a = words[0];
-    let b = words[1];
-    let c = words[2];
-    let d = words[3];
-    for (;;) {
-      let best = -1;
-      let bestPs = Number.POSITIVE_INFINITY;
-      for (let ch = 0; ch < channels; ch++) {
+    for (let e = 0; e < total; e++) {
+      let best = 0;
+      let bestPs = head[0];
+      for (let ch = 1; ch < channels; ch++) {
         if (head[ch] < bestPs) {
           bestPs = head[ch];
           best = ch;
         }
       }
-      if (best < 0) break;
-      let delta = 0;
-      if (cells !== null) {
-        const t = (a + b + d) | 0;
-        d = (d + 1) | 0;
-        a = b ^ (b >>> 9);
-        b = (c + (c << 3)) | 0;
-        c = (((c << 21) | (c >>> 11)) + t) | 0;
-        delta = cells[t >>> 16];
-      }
-      if (outlierP > 0) {
-        if (countdown > 0) countdown--;
-        else {
-          words[0] = a;
-          words[1] = b;
-          words[2] = c;
-          words[3] = d;
-          loadRng(rng, words);
-          acam.outlierCountdown = countdown;
-          delta += acam.outlierPs(outlierP);
-          countdown = acam.outlierCountdown;
-          saveRng(rng, words);
-          a = words[0];
-          b = words[1];
-          c = words[2];
-          d = words[3];
-        }
-      }
+      const delta = this.drawEdge(outlierP, acam, rng, cells);
       const i = pos[best]++;
       deltas[best * CAP + i] = delta;
       head[best] = i + 1 < counts[best] ? times[best * CAP + i + 1] : Number.POSITIVE_INFINITY;
     }
-    words[0] = a;
-    words[1] = b;
-    words[2] = c;
-    words[3] = d;
-    loadRng(rng, words);
-    return countdown;
   }
 
   /**
@@ -587,6 +764,7 @@ export class TrainLoop {
     n: number,
     filter: { minTicks: number; maxTicks: number; duplicateQuirk: boolean },
     timeBase: TdcTimeBase,
+    regular: boolean,
   ): void {
     const l = this.lane;
     const b = ch * LANE;
@@ -621,10 +799,26 @@ export class TrainLoop {
     const outNs = this.outNs;
     const base = ch * CAP;
     let out = 0;
+    // A regular chunk (patternChunk()) lists nothing: its edges alternate from the first one.
+    let nextPs = this.regularPs[ch];
+    let rising = this.regularRising[ch] === 1;
+    const widthPs = l[b + WIDTH_PS];
+    const gapPs = l[b + GAP_PS];
     for (let i = 0; i < n; i++) {
-      const atPs = times[base + i];
-      const kind = kinds[base + i];
-      const nowNs = edgeNs[base + i];
+      let atPs: number;
+      let kind: number;
+      let nowNs: number;
+      if (regular) {
+        atPs = nextPs;
+        kind = rising ? KIND_RISE : KIND_FALL_KNOWN;
+        nextPs += rising ? widthPs : gapPs;
+        rising = !rising;
+        nowNs = nsOf(atPs);
+      } else {
+        atPs = times[base + i];
+        kind = kinds[base + i];
+        nowNs = edgeNs[base + i];
+      }
       if (kind !== KIND_FALL_KNOWN) {
         const subPs = atPs - nowNs * 1000;
         // TdcTimeBase.atInto() at ppm 0 (the second of the previous edge usually holds this one).
