@@ -28,29 +28,19 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.nextU32();
   }
 
-  /** Uniform 32-bit unsigned integer. */
+  /** Uniform 32-bit unsigned integer (next() scaled back: exact, the word times a power of two). */
   nextU32(): number {
-    const s = this.s;
-    const a = s[0];
-    const b = s[1];
-    const c = s[2];
-    const d = s[3];
-    // Int32Array stores wrap modulo 2^32, so every word keeps sfc32's bits exactly.
-    const t = (a + b + d) >>> 0;
-    s[3] = d + 1;
-    s[0] = b ^ (b >>> 9);
-    s[1] = c + (c << 3);
-    s[2] = ((c << 21) | (c >>> 11)) + t;
-    return t;
+    return this.next() * 4294967296;
   }
 
-  /** Uniform double in [0, 1): nextU32() / 2^32, with the step written out (one call, no boxed word). */
+  /** Uniform double in [0, 1): one sfc32 step, its 32-bit word / 2^32. */
   next(): number {
     const s = this.s;
     const a = s[0];
     const b = s[1];
     const c = s[2];
     const d = s[3];
+    // Int32Array stores wrap modulo 2^32, so every word keeps sfc32's bits exactly.
     const t = (a + b + d) >>> 0;
     s[3] = d + 1;
     s[0] = b ^ (b >>> 9);
