@@ -169,6 +169,8 @@ export class FmcTdc {
   /** Scratch board time and timestamp of a FAKE_TS timestamp. */
   private readonly edgeTime: BoardTime = { seconds: 0, ps: 0 };
   private readonly edgeTs: TdcTimestamp = { seconds: 0, coarse: 0, frac: 0, bins: 0 };
+  /** Scratch for a buffer controller's DDR area (trainsMayWrite()). */
+  private readonly hull = new Float64Array(2);
   /** The train edges' loop (train-loop.ts), filled by sync(). */
   private readonly loop = new TrainLoop(TDC_CHANNELS);
 
@@ -220,6 +222,10 @@ export class FmcTdc {
     const sync = () => this.sync();
     const changed = () => this.armWake();
     ddr.beforeAccess = sync;
+    // A bulk read (the DMA engine's) needs the lazily computed records only where they may land.
+    ddr.beforeRead = (addr, length) => {
+      if (this.trainsMayWrite(addr, length, ddr.size)) this.sync();
+    };
     this.timeBase.beforeChange = () => {
       this.sync();
       this.loop.clearRise();
@@ -394,6 +400,22 @@ export class FmcTdc {
       if (loop.finished(ch)) trains[ch] = null;
     }
     this.armWake();
+  }
+
+  /**
+   * Whether a record of a pulse train still to be time-tagged may be written into DDR bytes
+   * [addr, addr + length): some channel with a train has a buffer controller whose writable area
+   * (TdcDmaBuffer.ddrHull()) meets them, or the range or an area wraps at the end of the DDR.
+   */
+  private trainsMayWrite(addr: number, length: number, ddrSize: number): boolean {
+    if (addr < 0 || addr + length > ddrSize) return true;
+    const hull = this.hull;
+    for (let ch = 0; ch < TDC_CHANNELS; ch++) {
+      if (this.s.trains[ch] === null) continue;
+      if (!this.buffers[ch].ddrHull(hull, 0)) return true;
+      if (hull[0] < addr + length && addr < hull[1]) return true;
+    }
+    return false;
   }
 
   /** An edge on channel ch at virtual nowNs + subNsPs ps (one by one: host door, not a train). */

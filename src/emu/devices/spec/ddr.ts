@@ -32,6 +32,11 @@ export class SparseDdr {
   private lastWords: Uint32Array = new Uint32Array(0);
   /** Called before every read and bulk write from outside the TDC (which first brings its lazily computed records up to date). */
   beforeAccess: () => void = () => {};
+  /**
+   * Called before a bulk read of [addr, addr + length) (readRuns, readBytes): by default
+   * beforeAccess; the TDC skips bringing its records up to date when none can land there.
+   */
+  beforeRead: (addr: number, length: number) => void = () => this.beforeAccess();
 
   constructor(readonly size = SPEC_DDR_SIZE) {
     check(size >= PAGE_BYTES && (size & (size - 1)) === 0, 'ddr size must be a power of two ≥ 64 KiB');
@@ -171,7 +176,7 @@ export class SparseDdr {
    * addr). Unwritten pages come as zeros. The runs are views of the store: read them, keep none.
    */
   readRuns(addr: number, length: number, visit: (run: Uint8Array, at: number) => void): void {
-    this.beforeAccess();
+    this.beforeRead(addr, length);
     let done = 0;
     while (done < length) {
       const a = ((addr >>> 0) + done) & this.mask;
