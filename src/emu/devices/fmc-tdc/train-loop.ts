@@ -134,15 +134,13 @@ export class TrainLoop {
   /** Time of the edge take() returned last. */
   private takenPs = 0;
   // The fast form's lists, CAP entries per channel from ch × CAP: edges the ACAM took (time, kind,
-  // jitter + outlier drawn for it), then timestamps (record words, ps and ns of the emitting edge).
+  // jitter + outlier drawn for it), then timestamps (record words, ps of the emitting edge).
   private readonly edgePs: Float64Array;
-  private readonly edgeNs: Float64Array;
   private readonly edgeKind: Uint8Array;
   private readonly edgeDelta: Int32Array;
   private readonly edgeCount: Uint32Array;
   private readonly outWords: Uint32Array;
   private readonly outPs: Float64Array;
-  private readonly outNs: Float64Array;
   private readonly outCount: Uint32Array;
   /** Per channel: list position and next edge time of a merge. */
   private readonly drawPos: Uint32Array;
@@ -154,6 +152,7 @@ export class TrainLoop {
   private readonly patternOffset: Float64Array;
   private readonly patternChannel: Uint8Array;
   private readonly patternSecond: Uint8Array;
+  private readonly patternDst: Int32Array;
   private patternLength = 0;
   /** The rng's words and the ACAM's outlier countdown while pass 2 draws. */
   private readonly rngWords = new Int32Array(4);
@@ -164,13 +163,11 @@ export class TrainLoop {
   constructor(readonly channelCount: number) {
     this.lane = new Float64Array(channelCount * LANE);
     this.edgePs = new Float64Array(channelCount * CAP);
-    this.edgeNs = new Float64Array(channelCount * CAP);
     this.edgeKind = new Uint8Array(channelCount * CAP);
     this.edgeDelta = new Int32Array(channelCount * CAP);
     this.edgeCount = new Uint32Array(channelCount);
     this.outWords = new Uint32Array(4 * channelCount * CAP);
     this.outPs = new Float64Array(channelCount * CAP);
-    this.outNs = new Float64Array(channelCount * CAP);
     this.outCount = new Uint32Array(channelCount);
     this.drawPos = new Uint32Array(channelCount);
     this.drawHead = new Float64Array(channelCount);
@@ -180,6 +177,7 @@ export class TrainLoop {
     this.patternOffset = new Float64Array(2 * channelCount);
     this.patternChannel = new Uint8Array(2 * channelCount);
     this.patternSecond = new Uint8Array(2 * channelCount);
+    this.patternDst = new Int32Array(2 * channelCount);
   }
 
   /** The train of ch (null = none) and whether its width surely passes the filter. */
@@ -497,6 +495,11 @@ export class TrainLoop {
         second[k] = isSecond;
       }
     }
+    // Where each slot's delta goes (channel list + which of its two edges), rising edges only.
+    for (let k = 0; k < n; k++) {
+      const ch = pch[k];
+      this.patternDst[k] = (second[k] === 1) !== (mark[ch] === 1) ? ch * CAP + second[k] : -1;
+    }
     this.patternLength = n;
     return true;
   }
@@ -548,18 +551,15 @@ export class TrainLoop {
     cells: Int16Array | null,
   ): void {
     const deltas = this.edgeDelta;
-    const pch = this.patternChannel;
-    const second = this.patternSecond;
-    const rising = this.regularRising;
+    const dst = this.patternDst;
     const n = this.patternLength;
     let k = 0;
     let index = 0;
     // The chunk's edges are the first `total` of the pattern repeated (they precede every later one).
     for (let e = 0; e < total; e++) {
       const delta = this.drawEdge(outlierP, acam, rng, cells);
-      // Edge index + second of the channel: the rising one when it is the first and the first rises.
-      const ch = pch[k];
-      if ((second[k] === 1) !== (rising[ch] === 1)) deltas[ch * CAP + index + second[k]] = delta;
+      const at = dst[k];
+      if (at >= 0) deltas[at + index] = delta;
       if (++k === n) {
         k = 0;
         index += 2;
@@ -662,7 +662,6 @@ export class TrainLoop {
     let edges = l[b + EDGES];
     let lost = l[b + LOST];
     const times = this.edgePs;
-    const edgeNs = this.edgeNs;
     const kinds = this.edgeKind;
     const base = ch * CAP;
     let n = 0;
@@ -698,7 +697,6 @@ export class TrainLoop {
       }
       hit = level + 1;
       times[base + n] = atPs;
-      edgeNs[base + n] = nowNs;
       kinds[base + n] = falling ? (rise === 1 && known ? KIND_FALL_KNOWN : KIND_FALL) : KIND_RISE;
       n++;
       rise = falling ? 0 : 1;
@@ -757,7 +755,7 @@ export class TrainLoop {
   /**
    * Pass 3 of the fast form, one channel: its listed edges time-tagged (TdcTimeBase.atInto() at
    * ppm 0, AcamGpx.quantiseInto() with the drawn jitter), filtered (filter(), filterFall()) and
-   * numbered (numberInto()); each timestamp goes into the channel's output list with its ps and ns.
+   * numbered (numberInto()); each timestamp goes into the channel's output list with the ps of its emitting edge.
    */
   private tagEdges(
     ch: number,
@@ -774,7 +772,7 @@ export class TrainLoop {
     const baseSeconds = tb.baseSeconds;
     const basePs = tb.basePs;
     let second = 0;
-    let secondStartNs = baseNs;
+    let secondStartPs = baseNs * 1000;
     let filtered = l[b + FILTERED];
     let duplicates = l[b + DUPLICATES];
     let muted = l[b + MUTED];
@@ -791,12 +789,10 @@ export class TrainLoop {
     let rFrac = l[b + R_FRAC];
     let rBins = l[b + R_BINS];
     const times = this.edgePs;
-    const edgeNs = this.edgeNs;
     const kinds = this.edgeKind;
     const deltas = this.edgeDelta;
     const outWords = this.outWords;
     const outPs = this.outPs;
-    const outNs = this.outNs;
     const base = ch * CAP;
     let out = 0;
     // A regular chunk (patternChunk()) lists nothing: its edges alternate from the first one.
@@ -807,28 +803,25 @@ export class TrainLoop {
     for (let i = 0; i < n; i++) {
       let atPs: number;
       let kind: number;
-      let nowNs: number;
       if (regular) {
         atPs = nextPs;
         kind = rising ? KIND_RISE : KIND_FALL_KNOWN;
         nextPs += rising ? widthPs : gapPs;
         rising = !rising;
-        nowNs = nsOf(atPs);
       } else {
         atPs = times[base + i];
         kind = kinds[base + i];
-        nowNs = edgeNs[base + i];
       }
       if (kind !== KIND_FALL_KNOWN) {
-        const subPs = atPs - nowNs * 1000;
-        // TdcTimeBase.atInto() at ppm 0 (the second of the previous edge usually holds this one).
-        let inNs = nowNs - secondStartNs;
-        if (inNs < 0 || inNs >= NS_PER_S) {
-          second = Math.floor((nowNs - baseNs) / NS_PER_S);
-          secondStartNs = baseNs + second * NS_PER_S;
-          inNs = nowNs - secondStartNs;
+        // TdcTimeBase.atInto() at ppm 0, in ps from the start of the second (whole ps: the same sum
+        // as ns × 1000 + sub-ns ps; the second of the previous edge usually holds this one).
+        let inPs = atPs - secondStartPs;
+        if (inPs < 0 || inPs >= PS_PER_S) {
+          second = Math.floor((nsOf(atPs) - baseNs) / NS_PER_S);
+          secondStartPs = (baseNs + second * NS_PER_S) * 1000;
+          inPs = atPs - secondStartPs;
         }
-        let ps = inNs * 1000 + (basePs + subPs);
+        let ps = inPs + basePs;
         let seconds = second;
         while (ps >= PS_PER_S) {
           ps -= PS_PER_S;
@@ -920,7 +913,6 @@ export class TrainLoop {
       outWords[w + 2] = (frac & TDC_FRAC_MASK) | ((rBins & TDC_RAW_BINS_MASK) << TDC_RAW_BINS_SHIFT);
       outWords[w + 3] = (ch & TDC_META_CHANNEL_MASK) | TDC_META_SLOPE | (exported << TDC_META_SEQ_SHIFT);
       outPs[o] = atPs;
-      outNs[o] = nowNs;
       out++;
     }
     l[b + FILTERED] = filtered;
@@ -948,7 +940,6 @@ export class TrainLoop {
     const counts = this.outCount;
     const pos = this.drawPos;
     const outPs = this.outPs;
-    const outNs = this.outNs;
     const w = this.outWords;
     const channels = this.channelCount;
     for (let c = 0; c < channels; c++) pos[c] = 0;
@@ -974,7 +965,7 @@ export class TrainLoop {
       if (best < 0) break;
       const o = best * CAP + pos[best]++;
       const k = 4 * o;
-      buffers[best].acceptRecord(w[k], w[k + 1], w[k + 2], w[k + 3], outNs[o]);
+      buffers[best].acceptRecord(w[k], w[k + 1], w[k + 2], w[k + 3], nsOf(outPs[o]));
     }
   }
 
