@@ -2,7 +2,8 @@
 // §2.7 (double buffer, switch, DONE), §2.14 (IRQ coalescing by IRQ_TIMEOUT), §3.2 (D8, D9).
 //
 // Interface (used by fmc-tdc.ts, tdc-channel.ts, train-loop.ts): acceptRecord(w0..w3, nowNs) (or
-// accept(words)) for every numbered timestamp of the channel;
+// accept(words)) for every numbered timestamp of the channel; storeRun(words, at, n) for a run of
+// them while each is a plain store, ddrHull() for the DDR bytes it may write;
 // channelDisabled() (flushes the partial burst); read/write of the block; irq(level) → EIC bit
 // 5+ch. Behaviour as §2.7 restates the HDL: store at CUR_BASE + 16·count while CUR is valid and
 // not full; full → automatic switch; CUR invalid → drop (counted; OVERFLOW is not connected in v8

@@ -8,11 +8,20 @@
 // It takes the same steps, counts the same counters and draws the same rng words as
 // TdcChannel.tagEdge() one edge at a time. The fast form — timestamp model 'acam' and a clock
 // without rate error (ppm 0), the case of every pulse train in a running lab — holds the hot state of
-// the five channels in one strided Float64Array for the length of one run (loaded from the channels before,
-// written back after: nothing outside the loop looks at a channel while it runs) and inlines the
-// arithmetic of acamAccepts(), TdcTimeBase.atInto(), AcamGpx.quantiseInto()/skip(), filterFall()
-// and numberInto(); any other case goes through tagEdge() per edge. Equivalence with one scheduler
-// event per edge is checked by test/tdc-train.test.ts.
+// the five channels in one strided Float64Array for the length of one run (loaded from the channels
+// before, written back after: nothing outside the loop looks at a channel while it runs) and inlines
+// the arithmetic of acamAccepts(), TdcTimeBase.atInto(), AcamGpx.quantiseInto()/skip(), filterFall()
+// and numberInto(); any other case goes through tagEdge() per edge. The only thing the channels
+// share per edge is the rng (one jitter word per edge the ACAM takes, in merged order, and the
+// outlier countdown), so the fast form runs in chunks of at most CAP − 1 edges per channel, each in
+// three passes: (1) per channel, the ACAM front end lists the edges it takes; (2) the rng draws in
+// merged order give each listed edge its jitter + outlier; (3) per channel, with its state in
+// locals, time-tagging, filter and numbering; then the chunk's timestamps go to the buffer
+// controllers (drainOut()). A regular chunk (patternChunk(): one common period, edges far enough
+// apart that the front end loses none, widths that surely pass the filter) lists nothing: its edges
+// follow from each channel's first, and the merged order repeats every period. Equivalence with one
+// scheduler event per edge is checked by test/tdc-train.test.ts, the whole pipeline against the
+// pre-optimisation code by test/tdc-pipeline-golden.test.ts.
 
 import type { Rng } from '../../core/rng';
 import {
