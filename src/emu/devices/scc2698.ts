@@ -595,21 +595,25 @@ export class Scc2698 {
    * object is shared: treat it as read-only.
    */
   private txTiming(c: number): { frame: FrameFormat; ns: number } {
+    const hit = this.txTimingCache[c];
+    if (hit !== undefined && hit.key === this.txTimingKey(c)) return hit;
+    return this.txTimingMiss(c);
+  }
+
+  /** What txTiming depends on, as one number; −1 for codes 0xD–0xF (never cached). */
+  private txTimingKey(c: number): number {
     const ch = this.s.channels[c];
     const code = ch.csr & 0xf;
-    if (code > 0xc) {
-      const frame = this.txFrame(c);
-      return { frame, ns: charTimeNs(frame) };
-    }
-    const key =
-      (ch.mr1 & 0x1f) | ((ch.mr2 & 0xf) << 5) | (code << 9) | ((this.s.blocks[c >> 1].acr & 0x80) << 6);
-    let hit = this.txTimingCache[c];
-    if (hit === undefined || hit.key !== key) {
-      const frame = this.txFrame(c);
-      hit = { key, frame, ns: charTimeNs(frame) };
-      this.txTimingCache[c] = hit;
-    }
-    return hit;
+    if (code > 0xc) return -1;
+    return (ch.mr1 & 0x1f) | ((ch.mr2 & 0xf) << 5) | (code << 9) | ((this.s.blocks[c >> 1].acr & 0x80) << 6);
+  }
+
+  private txTimingMiss(c: number): { frame: FrameFormat; ns: number } {
+    const key = this.txTimingKey(c);
+    const frame = this.txFrame(c);
+    const timing = { key, frame, ns: charTimeNs(frame) };
+    if (key >= 0) this.txTimingCache[c] = timing;
+    return timing;
   }
 
   /** The frame the receiver of channel c expects. */
