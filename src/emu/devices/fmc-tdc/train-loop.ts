@@ -166,6 +166,8 @@ export class TrainLoop {
   /** The rng's words and the ACAM's outlier countdown while pass 2 draws. */
   private readonly rngWords = new Int32Array(4);
   private readonly countdown = new Float64Array(1);
+  /** Pass 2's merged order: per draw, the list index its jitter goes to (−1 = none). */
+  private readonly drawOrder: Int32Array;
   /** Per channel: lowest and highest DDR address its buffer controller may write. */
   private readonly hull: Float64Array;
 
@@ -187,6 +189,7 @@ export class TrainLoop {
     this.patternChannel = new Uint8Array(2 * channelCount);
     this.patternSecond = new Uint8Array(2 * channelCount);
     this.patternDst = new Int32Array(2 * channelCount);
+    this.drawOrder = new Int32Array(channelCount * CAP);
   }
 
   /** The train of ch (null = none) and whether its width surely passes the filter. */
@@ -402,13 +405,13 @@ export class TrainLoop {
         any += counts[ch];
       }
       if (any > 0) {
-        // Pass 2 draws on a copy of the rng's words and the outlier countdown (drawEdge()), handed
-        // back here: code after a loop compiled on stack replacement has no type feedback, and V8
-        // would bail out there on every call.
+        // Pass 2 draws on a copy of the rng's words and the outlier countdown (drawAll()), handed
+        // back here.
         saveRng(rng, this.rngWords);
         this.countdown[0] = acam.outlierCountdown;
-        if (regular) this.drawPattern(any, outlierP, acam, rng, cells);
-        else this.drawDeltas(any, outlierP, acam, rng, cells);
+        if (regular) this.patternOrder(any);
+        else this.mergeOrder(any);
+        this.drawAll(any, outlierP, acam, rng, cells);
         loadRng(rng, this.rngWords);
         acam.outlierCountdown = this.countdown[0];
         let stamps = 0;
@@ -549,26 +552,19 @@ export class TrainLoop {
   }
 
   /**
-   * Pass 2 of a regular chunk: the draws in the pattern's order, period after period, up to chunkPs;
-   * each edge's jitter + outlier goes to its index in its channel's list (falling edges draw only).
+   * Pass 2 of a regular chunk, the order of its draws: the pattern's, period after period; each
+   * edge's jitter + outlier goes to its index in its channel's list (falling edges draw only).
    */
-  private drawPattern(
-    total: number,
-    outlierP: number,
-    acam: AcamGpx,
-    rng: Rng,
-    cells: Int16Array | null,
-  ): void {
-    const deltas = this.edgeDelta;
+  private patternOrder(total: number): void {
+    const order = this.drawOrder;
     const dst = this.patternDst;
     const n = this.patternLength;
     let k = 0;
     let index = 0;
     // The chunk's edges are the first `total` of the pattern repeated (they precede every later one).
     for (let e = 0; e < total; e++) {
-      const delta = this.drawEdge(outlierP, acam, rng, cells);
       const at = dst[k];
-      if (at >= 0) deltas[at + index] = delta;
+      order[e] = at >= 0 ? at + index : -1;
       if (++k === n) {
         k = 0;
         index += 2;
@@ -577,37 +573,60 @@ export class TrainLoop {
   }
 
   /**
-   * One edge's rng draws as AcamGpx.quantiseInto()/skip() make them: the jitter cell (Rng.nextU32(),
-   * sfc32, on rngWords), then the outlier countdown (countdown[0]; the ACAM draws an outlier's own
-   * words from the Rng, handed its words around that). Returns jitter + outlier in ps.
+   * The rng draws of `total` edges in merged order, each as AcamGpx.quantiseInto()/skip() makes
+   * them: the jitter cell (Rng.nextU32(), sfc32, on the rng's words in locals), then the outlier
+   * countdown (the ACAM draws an outlier's own words from the Rng, handed the words around that).
+   * Jitter + outlier in ps goes to deltas[drawOrder[e]] (−1: a falling edge that only draws).
+   * The words and the countdown are written back to rngWords/countdown after every edge: code after
+   * a loop compiled on stack replacement has no type feedback, and V8 would bail out there on every
+   * call (runFast() hands them back to the Rng and the ACAM).
    */
-  private drawEdge(outlierP: number, acam: AcamGpx, rng: Rng, cells: Int16Array | null): number {
+  private drawAll(total: number, outlierP: number, acam: AcamGpx, rng: Rng, cells: Int16Array | null): void {
+    const order = this.drawOrder;
+    const deltas = this.edgeDelta;
     const w = this.rngWords;
-    let delta = 0;
-    if (cells !== null) {
-      const a = w[0];
-      const b = w[1];
-      const c = w[2];
-      const d = w[3];
-      const t = (a + b + d) | 0;
-      w[3] = d + 1;
-      w[0] = b ^ (b >>> 9);
-      w[1] = c + (c << 3);
-      w[2] = ((c << 21) | (c >>> 11)) + t;
-      delta = cells[t >>> 16];
-    }
-    if (outlierP > 0) {
-      const left = this.countdown[0];
-      if (left > 0) this.countdown[0] = left - 1;
-      else {
-        loadRng(rng, w);
-        acam.outlierCountdown = left;
-        delta += acam.outlierPs(outlierP);
-        this.countdown[0] = acam.outlierCountdown;
-        saveRng(rng, w);
+    const cd = this.countdown;
+    let a = w[0];
+    let b = w[1];
+    let c = w[2];
+    let d = w[3];
+    let left = cd[0];
+    for (let e = 0; e < total; e++) {
+      let delta = 0;
+      if (cells !== null) {
+        const t = (a + b + d) | 0;
+        d = (d + 1) | 0;
+        a = b ^ (b >>> 9);
+        b = (c + (c << 3)) | 0;
+        c = (((c << 21) | (c >>> 11)) + t) | 0;
+        delta = cells[t >>> 16];
       }
+      if (outlierP > 0) {
+        if (left > 0) left--;
+        else {
+          w[0] = a;
+          w[1] = b;
+          w[2] = c;
+          w[3] = d;
+          loadRng(rng, w);
+          acam.outlierCountdown = left;
+          delta += acam.outlierPs(outlierP);
+          left = acam.outlierCountdown;
+          saveRng(rng, w);
+          a = w[0];
+          b = w[1];
+          c = w[2];
+          d = w[3];
+        }
+      }
+      const to = order[e];
+      if (to >= 0) deltas[to] = delta;
+      w[0] = a;
+      w[1] = b;
+      w[2] = c;
+      w[3] = d;
+      cd[0] = left;
     }
-    return delta;
   }
 
   /**
@@ -724,22 +743,15 @@ export class TrainLoop {
   }
 
   /**
-   * Pass 2 of the fast form: the rng draws of the listed edges (AcamGpx.quantiseInto()/skip(): the
-   * jitter cell, then the outlier countdown), taken in the merged order of all channels (ps, then
-   * channel), as one edge at a time draws them. Each edge gets its jitter + outlier in ps.
+   * Pass 2 of the fast form, the order of its draws: the listed edges merged over the channels
+   * (ps, then channel), as one edge at a time draws them (drawAll()).
    */
-  private drawDeltas(
-    total: number,
-    outlierP: number,
-    acam: AcamGpx,
-    rng: Rng,
-    cells: Int16Array | null,
-  ): void {
+  private mergeOrder(total: number): void {
     const counts = this.edgeCount;
     const pos = this.drawPos;
     const head = this.drawHead;
     const times = this.edgePs;
-    const deltas = this.edgeDelta;
+    const order = this.drawOrder;
     const channels = this.channelCount;
     for (let c = 0; c < channels; c++) {
       pos[c] = 0;
@@ -754,9 +766,8 @@ export class TrainLoop {
           best = ch;
         }
       }
-      const delta = this.drawEdge(outlierP, acam, rng, cells);
       const i = pos[best]++;
-      deltas[best * CAP + i] = delta;
+      order[e] = best * CAP + i;
       head[best] = i + 1 < counts[best] ? times[best * CAP + i + 1] : Number.POSITIVE_INFINITY;
     }
   }
