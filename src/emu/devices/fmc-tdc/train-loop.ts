@@ -109,6 +109,14 @@ const R_FRAC = 28;
 const R_BINS = 29;
 const LANE = 32;
 
+// Fields of TrainLoop.params.
+const P_MIN_TICKS = 0;
+const P_MAX_TICKS = 1;
+const P_DUPLICATES = 2;
+const P_BASE_NS = 3;
+const P_BASE_SECONDS = 4;
+const P_BASE_PS = 5;
+
 /** floor(ps / 1000) of a whole ps: a multiplication, corrected where the product rounds across an integer. */
 function nsOf(ps: number): number {
   const ns = Math.floor(ps * PER_NS);
@@ -163,6 +171,8 @@ export class TrainLoop {
   private readonly patternSecond: Uint8Array;
   private readonly patternDst: Int32Array;
   private patternLength = 0;
+  /** The run's filter and time-base settings (P_*), set by run(). */
+  private readonly params = new Float64Array(6);
   /** The rng's words and the ACAM's outlier countdown while pass 2 draws. */
   private readonly rngWords = new Int32Array(4);
   private readonly countdown = new Float64Array(1);
@@ -247,7 +257,18 @@ export class TrainLoop {
       this.wholePs()
     ) {
       this.load(channels);
-      this.runFast(limitPs, channels[0].filterSettings, buffers, acam, timeBase, rng, cells);
+      // The run's settings as numbers: the objects they come from may differ in hidden class from
+      // one machine to the next, and an optimised runFast()/tagEdges() would be thrown away for it.
+      const f = channels[0].filterSettings;
+      const tb = timeBase.state;
+      const p = this.params;
+      p[P_MIN_TICKS] = f.minTicks;
+      p[P_MAX_TICKS] = f.maxTicks;
+      p[P_DUPLICATES] = f.duplicateQuirk ? 1 : 0;
+      p[P_BASE_NS] = tb.baseNs;
+      p[P_BASE_SECONDS] = tb.baseSeconds;
+      p[P_BASE_PS] = tb.basePs;
+      this.runFast(limitPs, acam.options.outlierProbability, buffers, acam, rng, cells);
       this.store(channels);
     } else this.runEach(limitPs, channels);
   }
@@ -385,16 +406,14 @@ export class TrainLoop {
    */
   private runFast(
     limitPs: number,
-    filter: { minTicks: number; maxTicks: number; duplicateQuirk: boolean },
+    outlierP: number,
     buffers: readonly TdcDmaBuffer[],
     acam: AcamGpx,
-    timeBase: TdcTimeBase,
     rng: Rng,
     cells: Int16Array | null,
   ): void {
     const channels = this.channelCount;
     const counts = this.edgeCount;
-    const outlierP = acam.options.outlierProbability;
     for (;;) {
       const chunkPs = this.chunkLimit(limitPs);
       const regular = this.patternChunk(chunkPs);
@@ -417,7 +436,7 @@ export class TrainLoop {
         let stamps = 0;
         for (let ch = 0; ch < channels; ch++) {
           if (counts[ch] > 0) {
-            this.tagEdges(ch, counts[ch], filter, timeBase, regular);
+            this.tagEdges(ch, counts[ch], regular);
             stamps += this.outCount[ch];
           } else this.outCount[ch] = 0;
         }
@@ -777,20 +796,16 @@ export class TrainLoop {
    * ppm 0, AcamGpx.quantiseInto() with the drawn jitter), filtered (filter(), filterFall()) and
    * numbered (numberInto()); each timestamp goes into the channel's output list with the ps of its emitting edge.
    */
-  private tagEdges(
-    ch: number,
-    n: number,
-    filter: { minTicks: number; maxTicks: number; duplicateQuirk: boolean },
-    timeBase: TdcTimeBase,
-    regular: boolean,
-  ): void {
+  private tagEdges(ch: number, n: number, regular: boolean): void {
     const l = this.lane;
     const b = ch * LANE;
-    const { minTicks, maxTicks, duplicateQuirk } = filter;
-    const tb = timeBase.state;
-    const baseNs = tb.baseNs;
-    const baseSeconds = tb.baseSeconds;
-    const basePs = tb.basePs;
+    const p = this.params;
+    const minTicks = p[P_MIN_TICKS];
+    const maxTicks = p[P_MAX_TICKS];
+    const duplicateQuirk = p[P_DUPLICATES] === 1;
+    const baseNs = p[P_BASE_NS];
+    const baseSeconds = p[P_BASE_SECONDS];
+    const basePs = p[P_BASE_PS];
     let second = 0;
     let secondStartPs = baseNs * 1000;
     let filtered = l[b + FILTERED];
