@@ -137,8 +137,13 @@ export class TdcDmaBuffer {
   reset(): void {
     if (this.s.irqEvent) this.sched.cancel(this.s.irqEvent);
     if (this.s.doneEvent) this.sched.cancel(this.s.doneEvent);
+    // Built as initialState() builds it (one hidden class for the state, fresh or reset).
     const { counters, switchStall, capacityLimit } = this.s;
-    this.s = { ...TdcDmaBuffer.initialState(), counters, switchStall, capacityLimit };
+    const s = TdcDmaBuffer.initialState();
+    s.counters = counters;
+    s.switchStall = switchStall;
+    s.capacityLimit = capacityLimit;
+    this.s = s;
     this.burstLen = 0;
     this.burstScattered = false;
     this.irq(false);

@@ -187,7 +187,15 @@ export class FmcTdc {
     this.timeBase = new TdcTimeBase(sched, `${ownerName}.time`, options.wrLockDelayNs, options.boardPpm ?? 0);
     if (options.wrPresent === false) this.timeBase.setWrPresent(false);
     if (options.wrLinkUp) this.timeBase.setWrLink(true);
-    this.acam = new AcamGpx(sched, `${ownerName}.acam`, rng, { ...ACAM_DEFAULT_OPTIONS, ...options.acam });
+    // Written out field by field: one hidden class for every machine's options (the train loop's
+    // optimised code checks it).
+    const acam = { ...ACAM_DEFAULT_OPTIONS, ...options.acam };
+    this.acam = new AcamGpx(sched, `${ownerName}.acam`, rng, {
+      model: acam.model,
+      jitterPs: acam.jitterPs,
+      outlierProbability: acam.outlierProbability,
+      pllLockDelayNs: acam.pllLockDelayNs,
+    });
     this.onewire = new TdcOnewire(sched, options.temperatureC);
     const filter: FilterOptions = {
       minTicks: 12,
