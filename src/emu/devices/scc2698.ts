@@ -630,7 +630,12 @@ export class Scc2698 {
     const ch = this.s.channels[c];
     const fifo = ch.rxFifo;
     const n = fifo.length;
-    let v = (ch.txRdy ? SR_TXRDY : 0) | (ch.txEmt ? SR_TXEMT : 0) | (ch.overrun ? SR_OVERRUN : 0);
+    // Booleans compared with === (V8 does not track a field's boolean type: a bare test is a
+    // generic truthiness check, === one compare).
+    let v =
+      (ch.txRdy === true ? SR_TXRDY : 0) |
+      (ch.txEmt === true ? SR_TXEMT : 0) |
+      (ch.overrun === true ? SR_OVERRUN : 0);
     if (n > 0) v |= n >= RX_FIFO_DEPTH ? SR_RXRDY | SR_FFULL : SR_RXRDY;
     return v | (ch.mr1 & 0x20 ? ch.blockErrors : n > 0 ? entryFlags(fifo[0]) : 0);
   }
@@ -647,9 +652,9 @@ export class Scc2698 {
   /** A channel's ISR bits: TxRDY, RxRDY (or FFULL with MR1[6]), delta break (from sr()). */
   private isrNibble(ch: ChannelState): number {
     const n = ch.rxFifo.length;
-    let nib = ch.txRdy ? 1 : 0;
-    if (ch.mr1 & 0x40 ? n >= RX_FIFO_DEPTH : n > 0) nib |= 2;
-    if (ch.deltaBreak) nib |= 4;
+    let nib = ch.txRdy === true ? 1 : 0;
+    if ((ch.mr1 & 0x40) !== 0 ? n >= RX_FIFO_DEPTH : n > 0) nib |= 2;
+    if (ch.deltaBreak === true) nib |= 4;
     return nib;
   }
 
@@ -761,13 +766,13 @@ export class Scc2698 {
     const ch = this.s.channels[c];
     if (
       ch.txUnpaced === true &&
-      ch.txRdy &&
-      ch.txEmt &&
-      ch.txEnabled &&
+      ch.txRdy === true &&
+      ch.txEmt === true &&
+      ch.txEnabled === true &&
       (ch.mr2 & 0xf0) === 0 &&
       ch.thr === null &&
       ch.shifting === null &&
-      !ch.txBreak
+      ch.txBreak === false
     ) {
       // The unpaced bulk case (normal mode, no CTS or RTS control, transmitter idle): the
       // character goes through THR and the shift register out at once and TxRDY/TxEMT are
@@ -1114,13 +1119,13 @@ export class Scc2698 {
     const line = this.lines[c];
     if (
       fifo.length === RX_FIFO_DEPTH &&
-      ch.unpaced &&
+      ch.unpaced === true &&
       line.count > 0 &&
       ch.rxHold === null &&
-      ch.rxEnabled &&
+      ch.rxEnabled === true &&
       ch.hostFrame === null &&
       ((ch.mr1 & 0x80) | (ch.mr2 & 0x40)) === 0 &&
-      !ch.timeoutMode &&
+      ch.timeoutMode === false &&
       line.peekCode() >= 0
     ) {
       // The unpaced bulk case: the next plain host character takes the freed place at once.

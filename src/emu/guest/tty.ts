@@ -243,7 +243,14 @@ export class Tty {
    */
   receive(byte: number, flag: RxFlag): void {
     const t = this.termios;
-    if (flag === 'normal' && this.openCount > 0 && !t.icanon && !t.echo && !t.isig && !t.icrnl) {
+    if (
+      flag === 'normal' &&
+      this.openCount > 0 &&
+      t.icanon === false &&
+      t.echo === false &&
+      t.isig === false &&
+      t.icrnl === false
+    ) {
       // Raw input without echo (cfmakeraw): the byte joins the batch as it is.
       if (this.rawLength === this.rawBatch.length) this.growRawBatch();
       this.rawBatch[this.rawLength++] = byte;
