@@ -428,9 +428,8 @@ export class TrainLoop {
         // back here.
         saveRng(rng, this.rngWords);
         this.countdown[0] = acam.outlierCountdown;
-        if (regular) this.patternOrder(any);
-        else this.mergeOrder(any);
-        this.drawAll(any, outlierP, acam, rng, cells);
+        if (!regular) this.mergeOrder(any);
+        this.drawAll(any, regular, outlierP, acam, rng, cells);
         loadRng(rng, this.rngWords);
         acam.outlierCountdown = this.countdown[0];
         let stamps = 0;
@@ -571,37 +570,28 @@ export class TrainLoop {
   }
 
   /**
-   * Pass 2 of a regular chunk, the order of its draws: the pattern's, period after period; each
-   * edge's jitter + outlier goes to its index in its channel's list (falling edges draw only).
+   * The rng draws of `total` edges in merged order, each as AcamGpx.quantiseInto()/skip() makes
+   * them: the jitter cell (Rng.nextU32(), sfc32, on the rng's words in locals), then the outlier
+   * countdown (the ACAM draws an outlier's own words from the Rng, handed the words around that).
+   * Jitter + outlier in ps goes to deltas[drawOrder[e]] or, in a regular chunk, to the pattern
+   * slot's entry (none for a falling edge, which only draws).
+   * The words and the countdown are written back to rngWords/countdown after every edge: code after
+   * a loop compiled on stack replacement has no type feedback, and V8 would bail out there on every
+   * call (runFast() hands them back to the Rng and the ACAM).
    */
-  private patternOrder(total: number): void {
+  private drawAll(
+    total: number,
+    regular: boolean,
+    outlierP: number,
+    acam: AcamGpx,
+    rng: Rng,
+    cells: Int16Array | null,
+  ): void {
     const order = this.drawOrder;
     const dst = this.patternDst;
     const n = this.patternLength;
     let k = 0;
     let index = 0;
-    // The chunk's edges are the first `total` of the pattern repeated (they precede every later one).
-    for (let e = 0; e < total; e++) {
-      const at = dst[k];
-      order[e] = at >= 0 ? at + index : -1;
-      if (++k === n) {
-        k = 0;
-        index += 2;
-      }
-    }
-  }
-
-  /**
-   * The rng draws of `total` edges in merged order, each as AcamGpx.quantiseInto()/skip() makes
-   * them: the jitter cell (Rng.nextU32(), sfc32, on the rng's words in locals), then the outlier
-   * countdown (the ACAM draws an outlier's own words from the Rng, handed the words around that).
-   * Jitter + outlier in ps goes to deltas[drawOrder[e]] (−1: a falling edge that only draws).
-   * The words and the countdown are written back to rngWords/countdown after every edge: code after
-   * a loop compiled on stack replacement has no type feedback, and V8 would bail out there on every
-   * call (runFast() hands them back to the Rng and the ACAM).
-   */
-  private drawAll(total: number, outlierP: number, acam: AcamGpx, rng: Rng, cells: Int16Array | null): void {
-    const order = this.drawOrder;
     const deltas = this.edgeDelta;
     const w = this.rngWords;
     const cd = this.countdown;
@@ -638,7 +628,17 @@ export class TrainLoop {
           d = w[3];
         }
       }
-      const to = order[e];
+      let to: number;
+      if (regular) {
+        // A regular chunk's edges are the first `total` of its pattern repeated period after period
+        // (they precede every later one); each slot knows its channel list entry.
+        const at = dst[k];
+        to = at >= 0 ? at + index : -1;
+        if (++k === n) {
+          k = 0;
+          index += 2;
+        }
+      } else to = order[e];
       if (to >= 0) deltas[to] = delta;
       w[0] = a;
       w[1] = b;
