@@ -1,9 +1,10 @@
 // Lazily time-tagged pulse trains (fmc-tdc.ts inputTrain/sync, tdc-signal.ts hand-off) give the same
 // run as one scheduler event per edge: same DDR image, records in guest RAM, counters, register
 // values and interrupt instants.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '../src/emu/core/rng';
 import { stateHash } from '../src/emu/core/snapshot';
+import { TrainLoop } from '../src/emu/devices/fmc-tdc/train-loop';
 import type { SpecOptions } from '../src/emu/devices/spec/spec';
 import { TdcSignalSource } from '../src/emu/devices/tdc-signal';
 import { makeRig, type Rig, setupChannel, setupInterrupts } from './tdc-rig';
@@ -152,6 +153,35 @@ describe('pulse trains handed to the TDC', () => {
     expect(results[0].counters[2].muted).toBeGreaterThan(100);
     expect(results[0].counters[2].stored).toBeGreaterThan(100);
     expect(results[0]).toEqual(results[1]);
+  });
+
+  it('give the same results in regular chunks (one period on every channel), with outliers', () => {
+    // Three channels at 1 µs with edges 200 ns or more apart: chunks whose first edges lie within one
+    // period go through the regular form (pattern of draws, no per-edge lists), the others through
+    // the general one; frequent outliers hand the rng to the ACAM in the middle of both. Channel 2
+    // stops halfway, so later chunks have two members.
+    const options: SpecOptions = { tdc: { acam: { outlierProbability: 0.01 } } };
+    const channels = [0, 1, 2];
+    const regular = vi.spyOn(
+      TrainLoop.prototype as unknown as { advanceRegular: () => number },
+      'advanceRegular',
+    );
+    const results = [true, false].map((fast) => {
+      regular.mockClear();
+      const run = build(fast, channels, 0x200, 1, 4, options);
+      const t0 = run.rig.sched.nowNs;
+      run.signals.periodic(0, { periodNs: 1000, widthNs: 250, startNs: t0 + 10 });
+      run.signals.periodic(1, { periodNs: 1000, widthNs: 400.75, startNs: t0 + 343.25 });
+      run.signals.periodic(2, { periodNs: 1000, widthNs: 300, startNs: t0 + 676.5 });
+      const seen = serve(run, channels, 1);
+      run.signals.stop(2);
+      seen.push(...serve(run, channels, 1));
+      return { ...outcome(run, channels, seen), regularChunks: regular.mock.calls.length > 0 };
+    });
+    regular.mockRestore();
+    expect(results[0].regularChunks).toBe(true);
+    expect(results[0].counters[0].stored).toBeGreaterThan(500);
+    expect(results[0]).toEqual({ ...results[1], regularChunks: true });
   });
 
   it('fills and switches on their own at the same instant when nobody serves the buffer', () => {
