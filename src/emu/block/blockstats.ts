@@ -113,18 +113,22 @@ class TimedAverage {
 
   /** Earliest expiry and largest sum of dir's windows. */
   earliestExpiry(dir: Direction): number {
-    const [a, b] = this.windows[dir];
-    return Math.min(a.expireNs, b.expireNs);
+    // Index access, not destructuring: until V8 optimises this rarely called code, a
+    // destructuring runs the array iterator protocol.
+    const ws = this.windows[dir];
+    return Math.min(ws[0].expireNs, ws[1].expireNs);
   }
 
   largestSum(dir: Direction): number {
-    const [a, b] = this.windows[dir];
-    return Math.max(a.sum, b.sum);
+    const ws = this.windows[dir];
+    return Math.max(ws[0].sum, ws[1].sum);
   }
 
   /** The older of the two windows, after expiring both. */
   current(dir: Direction, nowNs: number): Window {
-    const [a, b] = this.windows[dir];
+    const ws = this.windows[dir];
+    const a = ws[0];
+    const b = ws[1];
     this.expire(a, nowNs);
     this.expire(b, nowNs);
     return a.expireNs <= b.expireNs ? a : b;
