@@ -48,6 +48,8 @@ const KIND_RISE = 0;
 const KIND_FALL = 1;
 /** A falling edge whose pulse-width check cannot fail: its draws are made, its time not computed. */
 const KIND_FALL_KNOWN = 2;
+/** A regular chunk's whole pulse (tagEdges()): its rising edge, then its falling edge of kind 2. */
+const KIND_PULSE = 3;
 /**
  * Edges at least this far apart are all taken by the ACAM front end once its hit FIFO holds one
  * entry: 200 ns drains it (HIT_DRAIN_NS per entry, level 0 again) and is far beyond the pair
@@ -838,14 +840,32 @@ export class TrainLoop {
     for (let i = 0; i < n; i++) {
       let atPs: number;
       let kind: number;
+      // The edge's jitter (a rising edge of a regular chunk's pulse: the pulse's first edge) and the
+      // emitting edge's time.
+      const at = base + i;
+      let emitPs: number;
       if (regular) {
         atPs = nextPs;
-        kind = rising ? KIND_RISE : KIND_FALL_KNOWN;
-        nextPs += rising ? widthPs : gapPs;
-        rising = !rising;
+        emitPs = atPs;
+        if (!rising) {
+          kind = KIND_FALL_KNOWN;
+          nextPs += gapPs;
+          rising = true;
+        } else if (i + 1 < n) {
+          // A whole pulse in one step: its falling edge emits what its rising edge holds.
+          kind = KIND_PULSE;
+          emitPs = atPs + widthPs;
+          nextPs = emitPs + gapPs;
+          i++;
+        } else {
+          kind = KIND_RISE;
+          nextPs += widthPs;
+          rising = false;
+        }
       } else {
-        atPs = times[base + i];
-        kind = kinds[base + i];
+        atPs = times[at];
+        emitPs = atPs;
+        kind = kinds[at];
       }
       if (kind !== KIND_FALL_KNOWN) {
         // TdcTimeBase.atInto() at ppm 0, in ps from the start of the second (whole ps: the same sum
@@ -864,7 +884,7 @@ export class TrainLoop {
         }
         seconds = (baseSeconds + seconds) >>> 0;
         // AcamGpx.quantiseInto(), model 'acam', with the jitter and outlier drawn in pass 2.
-        ps += deltas[base + i];
+        ps += deltas[at];
         if (ps < 0) {
           ps += PS_PER_S;
           seconds = (seconds - 1) >>> 0;
@@ -888,7 +908,7 @@ export class TrainLoop {
           coarse -= COARSE_PER_SECOND;
           seconds = (seconds + 1) >>> 0;
         }
-        if (kind === KIND_RISE) {
+        if (kind !== KIND_FALL) {
           // TdcChannel.filter(): remember the rising edge.
           held = true;
           flag = true;
@@ -896,10 +916,9 @@ export class TrainLoop {
           rCoarse = coarse;
           rFrac = fracTotal & 0xfff;
           rBins = bins;
-          continue;
-        }
-        // TdcChannel.filterFall(ts): the width check (skipped when it cannot fail).
-        if (held) {
+          if (kind === KIND_RISE) continue;
+        } else if (held) {
+          // TdcChannel.filterFall(ts): the width check (skipped when it cannot fail).
           let ticks = coarse - rCoarse;
           let secs = seconds - rSec;
           if (ticks < 0) {
@@ -947,7 +966,7 @@ export class TrainLoop {
       outWords[w + 1] = coarse >>> 0;
       outWords[w + 2] = (frac & TDC_FRAC_MASK) | ((rBins & TDC_RAW_BINS_MASK) << TDC_RAW_BINS_SHIFT);
       outWords[w + 3] = (ch & TDC_META_CHANNEL_MASK) | TDC_META_SLOPE | (exported << TDC_META_SEQ_SHIFT);
-      outPs[o] = atPs;
+      outPs[o] = emitPs;
       out++;
     }
     l[b + FILTERED] = filtered;
