@@ -83,12 +83,17 @@ export function serialBaudErrorPercent(baud: 9600 | 115200, chars = 2000): numbe
 }
 
 /**
- * The steady state: two full-size warm-up runs (V8 is still optimising the path during the first
- * two; on a 2-core host they measure 3–5× slower), then the median of three runs.
+ * The steady state: WARM_UP_RUNS full-size warm-up runs, then the median of three runs. A run is
+ * short (64 KiB echoed, 10–30 ms), and process.cpuUsage counts every thread: V8's compiler
+ * threads keep optimising the path's functions (the rarer ones: boot, IRQ passes, the flush of a
+ * batch) until about the 10th run, and until then a run's CPU time is up to half theirs
+ * (per-thread times from /proc/self/task, session 3). Two warm-ups measured the JIT more than
+ * the serial path.
  */
+const WARM_UP_RUNS = 10;
+
 function steadyMBps(traced: boolean): number {
-  serialUnpacedMBps(8192, traced);
-  serialUnpacedMBps(8192, traced);
+  for (let i = 0; i < WARM_UP_RUNS; i++) serialUnpacedMBps(8192, traced);
   const runs = [0, 1, 2].map(() => serialUnpacedMBps(8192, traced)).sort((a, b) => a - b);
   return runs[1];
 }
