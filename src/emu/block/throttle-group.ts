@@ -11,7 +11,7 @@
 //
 // The lab (block-layer.ts) and the conformance replay (cli/conformance.ts) both drive this class.
 import { doublePair } from '../core/double-fields';
-import type { EventId, Scheduler } from '../core/scheduler';
+import type { EventHandler, EventId, Scheduler } from '../core/scheduler';
 import { type Direction, ThrottleState, type ThrottleStateSnapshot } from './throttle';
 import { cloneConfig, defaultConfig, type ThrottleConfig } from './throttle-config';
 
@@ -167,12 +167,9 @@ export class ThrottleGroups {
     private readonly hooks: ThrottleHooks,
     ownerName = 'block.throttle',
   ) {
-    // A bound method, not an arrow calling it: onTimerEvent is then the root of its optimised
+    // A method with its `this`, not an arrow calling it: onTimerEvent is then the root of its optimised
     // code, and V8's inlining budget goes to the request path it calls.
-    this.owner = sched.register(
-      ownerName,
-      this.onTimerEvent.bind(this) as (kind: number, arg: number) => void,
-    );
+    this.owner = sched.register(ownerName, this.onTimerEvent as EventHandler, this);
   }
 
   // ---- membership ----
@@ -441,7 +438,8 @@ export class ThrottleGroups {
             if (wait > 0) {
               const timerIds = token.timerIds;
               if (timerIds[dir] === 0) {
-                timerIds[dir] = this.sched.at(nowNs + wait, this.owner, dir, token.id, TIMER_PRIORITY);
+                // after(wait) is at(nowNs + wait) (the same sum), with no time passed to a call.
+                timerIds[dir] = this.sched.after(wait, this.owner, dir, token.id, TIMER_PRIORITY);
                 token.timerDeadlinesNs[dir] = nowNs + wait;
               }
               tg.tokens[dir] = token;

@@ -192,10 +192,40 @@ export class ThrottleState {
     return wait;
   }
 
-  /** The check of §5.2: leak to nowNs, then the direction's wait. */
+  /**
+   * The check of §5.2: leak to nowNs, then the direction's wait. leak() and directionWait()
+   * written out in one function: it inlines into the timer handler, and nowNs is never passed
+   * to a call (a call takes a time past 2^31 ns as a newly allocated heap number).
+   */
   check(nowNs: number, dir: Direction): number {
-    this.leak(nowNs);
-    return this.directionWait(dir);
+    const deltaNs = nowNs - this.previousLeakNs;
+    this.previousLeakNs = nowNs;
+    const avg = this.avg;
+    const level = this.level;
+    if (deltaNs > 0) {
+      if (this.hasBurst) {
+        this.leakWithBurst(deltaNs);
+      } else {
+        const active = this.active;
+        for (let k = 0; k < this.activeCount; k++) {
+          const i = active[k];
+          level[i] = Math.max(level[i] - (avg[i] * deltaNs) / NS_PER_S, 0);
+        }
+      }
+    }
+    let wait = 0;
+    const base = dir * 4;
+    const n = this.directionActiveCount[dir];
+    const size = this.size;
+    for (let k = 0; k < n; k++) {
+      const i = this.directionActive[base + k];
+      const extra = level[i] - size[i];
+      let w = 0;
+      if (extra > 0) w = Math.trunc((extra * NS_PER_S) / avg[i]);
+      else if (this.hasBurst) w = this.burstWait(i);
+      if (w > wait) wait = w;
+    }
+    return wait;
   }
 
   /** §6: pour one request into the four buckets of its direction (no leak). */

@@ -105,7 +105,7 @@ function directionRule(w: ResolvedWorkload): number {
 
 /** The direction of the next request; draws from rng only for a mixed workload. */
 function directionBy(rule: number, rwmixread: number, rng: Rng): Direction {
-  if (rule === MIXED) return rng.next() * 100 < rwmixread ? RD : WR;
+  if (rule === MIXED) return rng.percentBelow(rwmixread) ? RD : WR;
   return rule === ALWAYS_READ ? RD : WR;
 }
 

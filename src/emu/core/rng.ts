@@ -49,6 +49,14 @@ export class Rng {
     return t / 4294967296;
   }
 
+  /**
+   * next() * 100 < percent, as a boolean: the draw stays inside (a double returned from a call
+   * that is not inlined is a newly allocated heap number).
+   */
+  percentBelow(percent: number): boolean {
+    return this.next() * 100 < percent;
+  }
+
   /** Uniform integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);
