@@ -303,13 +303,28 @@ export class BlockLayer implements Subsystem {
 
   private onDiskComplete(index: number, requestId: number): void {
     const d = this.drives[index];
-    const req = d?.disk.complete(requestId);
-    if (!d || !req) return;
+    if (d === undefined) return;
+    const req = d.disk.complete(requestId);
+    if (req === undefined) return;
     const nowNs = this.sched.nowNs;
     d.stats.account(req.dir, req.bytes, nowNs - req.submitNs, nowNs);
     // Nothing holds the request now (the disk and the throttle queues have let it go).
-    this.freeRequests.push(req);
-    d.job.completed();
+    const job = d.job;
+    const dir = job.refillDirection();
+    if (dir === -1) {
+      this.freeRequests.push(req);
+      job.completed();
+      return;
+    }
+    // The usual case, written out: the job issues one request in place of this one. What
+    // completed() → pump() → issue → newRequest (which would take this object back from
+    // freeRequests) → submit do, in that order, in one function.
+    req.id = this.nextRequestId++;
+    req.bytes = job.requestBytes;
+    req.dir = dir as Direction;
+    req.sequential = job.sequentialAccess;
+    req.submitNs = nowNs;
+    this.engine.submit(d.member, dir as Direction, req);
   }
 
   private metersFor(group: string): GroupMeters {

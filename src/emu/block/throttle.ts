@@ -47,16 +47,18 @@ export class ThrottleState {
   readonly burstLength = new Float64Array(BUCKET_COUNT);
   readonly level = new Float64Array(BUCKET_COUNT);
   readonly burstLevel = new Float64Array(BUCKET_COUNT);
+  // The derived fields below are read (never written) by the throttle-group timer handler's
+  // written-out check().
   /** Derived from the config (§3.2, §3.3): allowed fill of the main and of the burst bucket. */
-  private readonly size = new Float64Array(BUCKET_COUNT);
+  readonly size = new Float64Array(BUCKET_COUNT);
   private readonly burstSize = new Float64Array(BUCKET_COUNT);
   /** Derived: buckets with avg > 0 (all others neither leak nor wait), overall and per direction. */
-  private readonly active = new Int8Array(BUCKET_COUNT);
-  private activeCount = 0;
-  private readonly directionActive = new Int8Array(8);
-  private readonly directionActiveCount = new Int8Array(2);
+  readonly active = new Int8Array(BUCKET_COUNT);
+  activeCount = 0;
+  readonly directionActive = new Int8Array(8);
+  readonly directionActiveCount = new Int8Array(2);
   /** Derived: some bucket has burst_length > 1 (a burst bucket to leak and fill). */
-  private hasBurst = false;
+  hasBurst = false;
   opSize = 0;
   previousLeakNs = DOUBLE_SEED;
 

@@ -192,6 +192,26 @@ export class WorkloadJob {
     this.pump();
   }
 
+  /**
+   * For a caller that issues the request itself: when a completion frees exactly one issue (no
+   * pacing, iodepth outstanding until now), the direction pump() would draw for it, drawn now
+   * (outstanding stays: one done, one issued); otherwise −1, nothing changed (call completed()).
+   */
+  refillDirection(): number {
+    if (this.outstanding !== this.current.iodepth || this.gapNs !== 0 || this.idle) return -1;
+    return directionBy(this.directionRule, this.current.rwmixread, this.rng);
+  }
+
+  /** Bytes of each request (the workload's bs). */
+  get requestBytes(): number {
+    return this.current.bs;
+  }
+
+  /** Whether requests are sequential (rw read or write). */
+  get sequentialAccess(): boolean {
+    return this.sequential;
+  }
+
   /** Issues requests while iodepth allows, respecting the pacing caps. */
   private pump(): void {
     if (this.idle) return;
