@@ -169,9 +169,9 @@ export class ThrottleGroups {
     private readonly hooks: ThrottleHooks,
     ownerName = 'block.throttle',
   ) {
-    // A method with its `this`, not an arrow calling it: onTimerEvent is then the root of its optimised
+    // A bound method, not an arrow calling it: onTimerEvent is then the root of its optimised
     // code, and V8's inlining budget goes to the request path it calls.
-    this.owner = sched.register(ownerName, this.onTimerEvent as EventHandler, this);
+    this.owner = sched.register(ownerName, this.onTimerEvent.bind(this) as EventHandler);
   }
 
   // ---- membership ----

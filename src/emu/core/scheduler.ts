@@ -63,8 +63,6 @@ export class Scheduler {
   private readonly ownerNames: string[] = [];
   private readonly ownerIndex = new Map<string, number>();
   private readonly handlers: EventHandler[] = [];
-  /** The `this` of each owner's handler (register's `self`; undefined for an arrow). */
-  private readonly handlerSelves: (object | undefined)[] = [];
 
   constructor() {
     // Time fields start as doubles (double-fields.ts): no re-optimisation once they pass 2^30 ns.
@@ -86,24 +84,17 @@ export class Scheduler {
     return this.ownerIndex.has(owner);
   }
 
-  /**
-   * Registers the handler for an owner name; returns the owner token used by at()/after(). With
-   * `self`, the handler is called as a method of it: `register(name, this.onEvent, this)` runs
-   * `this.onEvent(kind, arg)` per event without a bound function (whose every call goes through
-   * an extra builtin).
-   */
-  register(owner: string, handler: EventHandler, self?: object): number {
+  /** Registers the handler for an owner name; returns the owner token used by at()/after(). */
+  register(owner: string, handler: EventHandler): number {
     const existing = this.ownerIndex.get(owner);
     if (existing !== undefined) {
       this.handlers[existing] = handler;
-      this.handlerSelves[existing] = self;
       return existing;
     }
     const index = this.ownerNames.length;
     this.ownerNames.push(owner);
     this.ownerIndex.set(owner, index);
     this.handlers.push(handler);
-    this.handlerSelves.push(self);
     return index;
   }
 
@@ -159,7 +150,7 @@ export class Scheduler {
     const arg = this.args[slot];
     this.releaseSlot(slot);
     this.popHead();
-    this.handlers[owner].call(this.handlerSelves[owner], kind, arg);
+    this.handlers[owner](kind, arg);
     return true;
   }
 
@@ -178,7 +169,6 @@ export class Scheduler {
    */
   private runDue(tNs: number): void {
     const handlers = this.handlers;
-    const selves = this.handlerSelves;
     for (;;) {
       if (this.cancelledCount !== 0) this.dropCancelledHead();
       if (this.size === 0) break;
@@ -190,8 +180,7 @@ export class Scheduler {
       // the handler puts its event there and sifts it down once, instead of a pop now and a push
       // then. If no at() took the slot, the root is popped after the handler.
       this.running = true;
-      const owner = this.owners[slot];
-      handlers[owner].call(selves[owner], this.kinds[slot], this.args[slot]);
+      handlers[this.owners[slot]](this.kinds[slot], this.args[slot]);
       if (this.running) {
         this.running = false;
         this.releaseSlot(slot);
