@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TDC_COARSE_PS, TDC_SEQ_MODULO } from '../../hw/spec-tdc-regs';
 import {
   type DecodeState,
   decodeRecords,
@@ -11,6 +12,12 @@ import {
 } from './tdc-record';
 
 describe('tdc-record', () => {
+  it('decodeRecords spells the register file constants as literals: they must match', () => {
+    expect(SEQ_MASK).toBe(0x0fffffff);
+    expect(TDC_SEQ_MODULO / 2).toBe(0x08000000);
+    expect(TDC_COARSE_PS).toBe(8000);
+  });
+
   it('decodes the three records of the spec conversation (tdc.md §5(c))', () => {
     expect(psWithinSecond(12_500, 0x200)).toBe(100_001_000);
     expect(psWithinSecond(25_000, 0x500)).toBe(200_002_500);

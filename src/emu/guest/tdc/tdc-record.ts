@@ -17,7 +17,6 @@ export const RECORD_BYTES = TDC_RECORD_BYTES;
 const COARSE_PER_SECOND = TDC_COARSE_PER_SECOND;
 const PS_PER_COARSE = TDC_COARSE_PS;
 export const SEQ_MASK = TDC_SEQ_MODULO - 1;
-const SEQ_HALF = TDC_SEQ_MODULO / 2;
 
 /** Picoseconds within the second: coarse × 8000 + frac × 125 / 64, truncated as the library does. */
 export const psWithinSecond = tdcRecordPs;
@@ -126,24 +125,26 @@ export function decodeRecords(
   let gaps = 0;
   let gapEvents = 0;
   let restarts = 0;
-  for (let i = 0; i < n; i++) {
-    const b = at + (i << 2);
-    const w3 = words[b + 3];
+  // One pass over the words, b stepping by a record, the record's constants as literals
+  // (SEQ_MASK = 2^28 − 1, half the sequence space 2^27, PS_PER_COARSE = 8000: tdc-record.test.ts).
+  const end = at + 4 * n;
+  for (let b = at; b < end; b += 4) {
+    const w3 = words[b + 3] | 0;
     if ((w3 & 7) !== ch) continue;
     const w0 = words[b];
     const w1 = words[b + 1];
     const w2 = words[b + 2] & 0xfff;
-    const seq = (w3 >>> 4) & SEQ_MASK;
+    const seq = (w3 >>> 4) & 0x0fffffff;
     if (seq !== expected && expected >= 0) {
-      const d = (seq - expected) & SEQ_MASK;
-      if (d > SEQ_HALF) restarts++;
+      const d = (seq - expected) & 0x0fffffff;
+      if (d > 0x08000000) restarts++;
       else {
         gaps += d;
         gapEvents++;
       }
     }
-    expected = (seq + 1) & SEQ_MASK;
-    if (hasLast && w0 === l0 && w1 === l1 && w2 === l2) {
+    expected = (seq + 1) & 0x0fffffff;
+    if (w1 === l1 && w0 === l0 && w2 === l2 && hasLast) {
       dup++;
       if (dropDuplicates) continue;
     }
@@ -152,7 +153,7 @@ export function decodeRecords(
     l1 = w1;
     l2 = w2;
     outSeconds[out] = w0;
-    outPs[out] = w1 * PS_PER_COARSE + ((w2 * 125) >>> 6); // w2 < 4096: exact floor(w2 × 125 / 64)
+    outPs[out] = w1 * 8000 + ((w2 * 125) >>> 6); // w2 < 4096: exact floor(w2 × 125 / 64)
     out++;
   }
   st.expectedSeq = expected;
