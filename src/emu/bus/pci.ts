@@ -113,6 +113,8 @@ interface Window {
   space: string;
   base: number;
   end: number;
+  /** end − base (a small integer: the fast path compares the offset with it). */
+  size: number;
   handler: MmioHandler;
 }
 
@@ -421,7 +423,15 @@ export class PciBus {
         const def = s.fn.bars[bar];
         const base = s.barAddress[bar];
         if (!def || def.kind !== kind || base === 0) continue;
-        out.push({ s, bar, space: `BAR${bar}`, base, end: base + def.size, handler: def.handler });
+        out.push({
+          s,
+          bar,
+          space: `BAR${bar}`,
+          base,
+          end: base + def.size,
+          size: def.size,
+          handler: def.handler,
+        });
       }
     }
     return out;
@@ -502,18 +512,27 @@ export class PciBus {
   // one bounds check and one call to its handler while no trace is attached. These two stay
   // small, as their callers inline them, and V8 inlines only so much bytecode into one function;
   // a miss, or a trace (which decodes only while someone records it), takes the full path.
+  // The window test is on the offset (addr − base in [0, size): the same test as base ≤ addr <
+  // end for every address, NaN included, with one heap number less to load).
   mmioRead(addr: number, width: AccessWidth): number {
     const w = this.lastMem;
-    if (w !== null && addr >= w.base && addr < w.end && this.trace === undefined)
-      return w.handler.read(addr - w.base, width) >>> 0;
+    if (w !== null && this.trace === undefined) {
+      const offset = addr - w.base;
+      if (offset >= 0 && offset < w.size) return w.handler.read(offset, width) >>> 0;
+    }
     return this.mmioReadFull(addr, width);
   }
 
   mmioWrite(addr: number, value: number, width: AccessWidth): void {
     const w = this.lastMem;
-    if (w !== null && addr >= w.base && addr < w.end && this.trace === undefined)
-      w.handler.write(addr - w.base, toWidth(value, width), width);
-    else this.mmioWriteFull(addr, value, width);
+    if (w !== null && this.trace === undefined) {
+      const offset = addr - w.base;
+      if (offset >= 0 && offset < w.size) {
+        w.handler.write(offset, toWidth(value, width), width);
+        return;
+      }
+    }
+    this.mmioWriteFull(addr, value, width);
   }
 
   private mmioReadFull(addr: number, width: AccessWidth): number {
