@@ -48,8 +48,6 @@ const KIND_RISE = 0;
 const KIND_FALL = 1;
 /** A falling edge whose pulse-width check cannot fail: its draws are made, its time not computed. */
 const KIND_FALL_KNOWN = 2;
-/** A regular chunk's whole pulse (tagEdges()): its rising edge, then its falling edge of kind 2. */
-const KIND_PULSE = 3;
 /**
  * Edges at least this far apart are all taken by the ACAM front end once its hit FIFO holds one
  * entry: 200 ns drains it (HIT_DRAIN_NS per entry, level 0 again) and is far beyond the pair
@@ -437,7 +435,8 @@ export class TrainLoop {
         let stamps = 0;
         for (let ch = 0; ch < channels; ch++) {
           if (counts[ch] > 0) {
-            this.tagEdges(ch, counts[ch], regular);
+            if (regular) this.tagRegular(ch, counts[ch]);
+            else this.tagEdges(ch, counts[ch]);
             stamps += this.outCount[ch];
           } else this.outCount[ch] = 0;
         }
@@ -603,6 +602,19 @@ export class TrainLoop {
     let d = w[3];
     let left = cd[0];
     for (let e = 0; e < total; e++) {
+      let to: number;
+      if (regular) {
+        // A regular chunk's edges are the first `total` of its pattern repeated period after period
+        // (they precede every later one); each slot knows its channel list entry.
+        const at = dst[k];
+        to = at >= 0 ? at + index : -1;
+        if (++k === n) {
+          k = 0;
+          index += 2;
+        }
+      } else to = order[e];
+      // The jitter cell is looked up only for an edge whose delta is kept (the table is 128 KiB:
+      // a falling edge's lookup was a cache miss for nothing).
       let delta = 0;
       if (cells !== null) {
         const t = (a + b + d) | 0;
@@ -610,7 +622,7 @@ export class TrainLoop {
         a = b ^ (b >>> 9);
         b = (c + (c << 3)) | 0;
         c = (((c << 21) | (c >>> 11)) + t) | 0;
-        delta = cells[t >>> 16];
+        if (to >= 0) delta = cells[t >>> 16];
       }
       if (outlierP > 0) {
         if (left > 0) left--;
@@ -630,17 +642,6 @@ export class TrainLoop {
           d = w[3];
         }
       }
-      let to: number;
-      if (regular) {
-        // A regular chunk's edges are the first `total` of its pattern repeated period after period
-        // (they precede every later one); each slot knows its channel list entry.
-        const at = dst[k];
-        to = at >= 0 ? at + index : -1;
-        if (++k === n) {
-          k = 0;
-          index += 2;
-        }
-      } else to = order[e];
       if (to >= 0) deltas[to] = delta;
       w[0] = a;
       w[1] = b;
@@ -798,7 +799,7 @@ export class TrainLoop {
    * ppm 0, AcamGpx.quantiseInto() with the drawn jitter), filtered (filter(), filterFall()) and
    * numbered (numberInto()); each timestamp goes into the channel's output list with the ps of its emitting edge.
    */
-  private tagEdges(ch: number, n: number, regular: boolean): void {
+  private tagEdges(ch: number, n: number): void {
     const l = this.lane;
     const b = ch * LANE;
     const p = this.params;
@@ -832,41 +833,11 @@ export class TrainLoop {
     const outPs = this.outPs;
     const base = ch * CAP;
     let out = 0;
-    // A regular chunk (patternChunk()) lists nothing: its edges alternate from the first one.
-    let nextPs = this.regularPs[ch];
-    let rising = this.regularRising[ch] === 1;
-    const widthPs = l[b + WIDTH_PS];
-    const gapPs = l[b + GAP_PS];
     for (let i = 0; i < n; i++) {
-      let atPs: number;
-      let kind: number;
-      // The edge's jitter (a rising edge of a regular chunk's pulse: the pulse's first edge) and the
-      // emitting edge's time.
       const at = base + i;
-      let emitPs: number;
-      if (regular) {
-        atPs = nextPs;
-        emitPs = atPs;
-        if (!rising) {
-          kind = KIND_FALL_KNOWN;
-          nextPs += gapPs;
-          rising = true;
-        } else if (i + 1 < n) {
-          // A whole pulse in one step: its falling edge emits what its rising edge holds.
-          kind = KIND_PULSE;
-          emitPs = atPs + widthPs;
-          nextPs = emitPs + gapPs;
-          i++;
-        } else {
-          kind = KIND_RISE;
-          nextPs += widthPs;
-          rising = false;
-        }
-      } else {
-        atPs = times[at];
-        emitPs = atPs;
-        kind = kinds[at];
-      }
+      const atPs = times[at];
+      const emitPs = atPs;
+      const kind = kinds[at];
       if (kind !== KIND_FALL_KNOWN) {
         // TdcTimeBase.atInto() at ppm 0, in ps from the start of the second (whole ps: the same sum
         // as ns × 1000 + sub-ns ps; the second of the previous edge usually holds this one).
@@ -908,7 +879,7 @@ export class TrainLoop {
           coarse -= COARSE_PER_SECOND;
           seconds = (seconds + 1) >>> 0;
         }
-        if (kind !== KIND_FALL) {
+        if (kind === KIND_RISE) {
           // TdcChannel.filter(): remember the rising edge.
           held = true;
           flag = true;
@@ -916,8 +887,9 @@ export class TrainLoop {
           rCoarse = coarse;
           rFrac = fracTotal & 0xfff;
           rBins = bins;
-          if (kind === KIND_RISE) continue;
-        } else if (held) {
+          continue;
+        }
+        if (held) {
           // TdcChannel.filterFall(ts): the width check (skipped when it cannot fail).
           let ticks = coarse - rCoarse;
           let secs = seconds - rSec;
@@ -975,6 +947,149 @@ export class TrainLoop {
     l[b + STAMPS] = stamps;
     l[b + SEQ] = seq;
     l[b + HELD] = held ? 1 : 0;
+    l[b + FLAG] = flag ? 1 : 0;
+    l[b + R_SEC] = rSec;
+    l[b + R_COARSE] = rCoarse;
+    l[b + R_FRAC] = rFrac;
+    l[b + R_BINS] = rBins;
+    this.outCount[ch] = out;
+  }
+
+  /**
+   * Pass 3 for a channel of a regular chunk (patternChunk()): its n edges alternate from the first
+   * (regularPs, regularRising) one width or gap apart; a first falling edge emits the held rising
+   * timestamp, every later pulse is time-tagged at its rising edge and emitted at its falling edge
+   * (the width check cannot fail, the filter holds the flagged rising timestamp, not raw mode), a
+   * last lone rising edge is held. The same arithmetic as tagEdges() on one straight path, the
+   * constants as literals (checked against their sources by train-loop.test.ts): PS_PER_S 1e12,
+   * NS_PER_S 1e9, RETRIGGER_PS 512,000, COARSE_PER_START 64, FRAC_NUM 84,934, FRAC_SHIFT 11,
+   * COARSE_PER_SECOND 125,000,000, SEQ_MODULO 2^28, frac mask 0xFFF, raw bins 0x1FFF << 12,
+   * channel mask 7, slope 8, sequence << 4.
+   */
+  private tagRegular(ch: number, n: number): void {
+    const l = this.lane;
+    const b = ch * LANE;
+    const p = this.params;
+    const baseNs = p[P_BASE_NS];
+    const baseSeconds = p[P_BASE_SECONDS];
+    const basePs = p[P_BASE_PS];
+    const perStart = PER_START;
+    const perBin = PER_BIN;
+    let second = 0;
+    let secondStartPs = baseNs * 1000;
+    let stamps = l[b + STAMPS];
+    let seq = l[b + SEQ];
+    const off1 = l[b + OFF1];
+    const off2 = l[b + OFF2];
+    const off3 = l[b + OFF3] & 0xfff;
+    let flag = l[b + FLAG] === 1;
+    let rSec = l[b + R_SEC];
+    let rCoarse = l[b + R_COARSE];
+    let rFrac = l[b + R_FRAC];
+    let rBins = l[b + R_BINS];
+    const deltas = this.edgeDelta;
+    const outWords = this.outWords;
+    const outPs = this.outPs;
+    const base = ch * CAP;
+    const meta = (ch & 7) | 8;
+    const widthPs = l[b + WIDTH_PS];
+    const gapPs = l[b + GAP_PS];
+    let atPs = this.regularPs[ch];
+    let out = 0;
+    let i = 0;
+    // Emits the held rising timestamp at emitPs (numberInto()); the filter's flag is used up.
+    let emit = false;
+    let emitPs = 0;
+    if (this.regularRising[ch] !== 1) {
+      emit = true;
+      emitPs = atPs;
+      atPs += gapPs;
+      i = 1;
+    }
+    for (;;) {
+      if (emit) {
+        flag = false;
+        let frac = rFrac + off3;
+        let carry = 0;
+        if (frac >= 4096) {
+          frac -= 4096;
+          carry = 1;
+        }
+        let coarse = rCoarse + off2 + carry;
+        let seconds = rSec + off1;
+        while (coarse >= 125_000_000) {
+          coarse -= 125_000_000;
+          seconds++;
+        }
+        const exported = seq >= 0 && seq < 0x10000000 ? seq : seq % 0x10000000;
+        seq = (seq + 1) >>> 0;
+        stamps++;
+        const o = base + out;
+        const w = 4 * o;
+        outWords[w] = seconds >>> 0;
+        outWords[w + 1] = coarse >>> 0;
+        outWords[w + 2] = (frac & 0xfff) | ((rBins & 0x1fff) << 12);
+        outWords[w + 3] = meta | (exported << 4);
+        outPs[o] = emitPs;
+        out++;
+        emit = false;
+      }
+      if (i >= n) break;
+      // The rising edge at atPs: TdcTimeBase.atInto() at ppm 0 and AcamGpx.quantiseInto() with the
+      // jitter drawn for it, as tagEdges().
+      let inPs = atPs - secondStartPs;
+      if (inPs < 0 || inPs >= 1e12) {
+        second = Math.floor((nsOf(atPs) - baseNs) / 1e9);
+        secondStartPs = (baseNs + second * 1e9) * 1000;
+        inPs = atPs - secondStartPs;
+      }
+      let ps = inPs + basePs;
+      let seconds = second;
+      while (ps >= 1e12) {
+        ps -= 1e12;
+        seconds++;
+      }
+      seconds = (baseSeconds + seconds) >>> 0;
+      ps += deltas[base + i];
+      if (ps < 0) {
+        ps += 1e12;
+        seconds = (seconds - 1) >>> 0;
+      } else if (ps >= 1e12) {
+        ps -= 1e12;
+        seconds = (seconds + 1) >>> 0;
+      }
+      let start = Math.floor(ps * perStart);
+      let inStart = ps - start * 512_000;
+      if (inStart < 0) {
+        start--;
+        inStart += 512_000;
+      } else if (inStart >= 512_000) {
+        start++;
+        inStart -= 512_000;
+      }
+      const bins = Math.floor(inStart * perBin);
+      const fracTotal = (bins * 84_934) >> 11;
+      let coarse = start * 64 + (fracTotal >>> 12);
+      if (coarse >= 125_000_000) {
+        coarse -= 125_000_000;
+        seconds = (seconds + 1) >>> 0;
+      }
+      // TdcChannel.filter(): remember the rising edge.
+      flag = true;
+      rSec = seconds;
+      rCoarse = coarse;
+      rFrac = fracTotal & 0xfff;
+      rBins = bins;
+      if (i + 1 >= n) break;
+      // Its falling edge emits it.
+      emit = true;
+      emitPs = atPs + widthPs;
+      atPs = emitPs + gapPs;
+      i += 2;
+    }
+    l[b + STAMPS] = stamps;
+    l[b + SEQ] = seq;
+    l[b + HELD] = 1;
     l[b + FLAG] = flag ? 1 : 0;
     l[b + R_SEC] = rSec;
     l[b + R_COARSE] = rCoarse;
