@@ -184,6 +184,43 @@ describe('pulse trains handed to the TDC', () => {
     expect(results[0]).toEqual({ ...results[1], regularChunks: true });
   });
 
+  it('give the same results in regular chunks across a second of the board, with offsets and outliers', () => {
+    // A rising edge lands exactly on the board's next second, so its jitter or outlier moves some
+    // timestamps back into the previous second; channel 0 adds offsets carrying into the seconds.
+    const options: SpecOptions = { tdc: { acam: { jitterPs: 200, outlierProbability: 0.01 } } };
+    const channels = [0, 1, 3];
+    const regular = vi.spyOn(
+      TrainLoop.prototype as unknown as { advanceRegular: () => number },
+      'advanceRegular',
+    );
+    const results = [true, false].map((fast) => {
+      regular.mockClear();
+      const run = build(fast, channels, 0x200, 1, 4, options);
+      const tb = run.rig.spec.tdc.timeBase;
+      const boundaryNs = tb.state.baseNs + 1_000_000_000;
+      run.rig.sched.runFor(boundaryNs - 500_000 - run.rig.sched.nowNs);
+      const ts = (ch: number, reg: number) => 0x25000 + 0x100 * ch + reg;
+      run.rig.w0(ts(0, 0x0c), 3);
+      run.rig.w0(ts(0, 0x10), 124_999_990);
+      run.rig.w0(ts(0, 0x14), 4000);
+      const before = tb.currentUtc;
+      run.signals.periodic(0, { periodNs: 1000, widthNs: 250, startNs: boundaryNs - 400_000 });
+      run.signals.periodic(1, { periodNs: 1000, widthNs: 300, startNs: boundaryNs - 400_000 + 333 });
+      run.signals.periodic(3, { periodNs: 1000, widthNs: 400, startNs: boundaryNs - 400_000 + 667.5 });
+      const seen = serve(run, channels, 2);
+      return {
+        ...outcome(run, channels, seen),
+        crossed: tb.currentUtc - before,
+        regularChunks: regular.mock.calls.length > 0,
+      };
+    });
+    regular.mockRestore();
+    expect(results[0].crossed).toBe(1);
+    expect(results[0].regularChunks).toBe(true);
+    expect(results[0].counters[0].stored).toBeGreaterThan(500);
+    expect(results[0]).toEqual({ ...results[1], regularChunks: true });
+  });
+
   it('fills and switches on their own at the same instant when nobody serves the buffer', () => {
     const results = [true, false].map((fast) => {
       const run = build(fast, [1], 100, 5, 16);

@@ -463,6 +463,9 @@ export class TrainLoop {
     const mark = this.regularRising;
     const first = this.regularPs;
     mark.fill(2);
+    // tagRegular() keeps the time without jitter within its second: the time base's ps must be one.
+    const basePs = this.params[P_BASE_PS];
+    if (!(basePs >= 0 && basePs < PS_PER_S)) return false;
     let period = -1;
     let startPs = Number.POSITIVE_INFINITY;
     let members = 0;
@@ -995,6 +998,13 @@ export class TrainLoop {
     const widthPs = l[b + WIDTH_PS];
     const gapPs = l[b + GAP_PS];
     let atPs = this.regularPs[ch];
+    const period = widthPs + gapPs;
+    const periodStarts = Math.floor(period / 512_000);
+    const periodInStart = period - periodStarts * 512_000;
+    let first = true;
+    let secB = 0;
+    let startB = 0;
+    let inStartB = 0;
     let out = 0;
     let i = 0;
     // Emits the held rising timestamp at emitPs (numberInto()); the filter's flag is used up.
@@ -1036,38 +1046,67 @@ export class TrainLoop {
       }
       if (i >= n) break;
       // The rising edge at atPs: TdcTimeBase.atInto() at ppm 0 and AcamGpx.quantiseInto() with the
-      // jitter drawn for it, as tagEdges().
-      let inPs = atPs - secondStartPs;
-      if (inPs < 0 || inPs >= 1e12) {
-        second = Math.floor((nsOf(atPs) - baseNs) / 1e9);
-        secondStartPs = (baseNs + second * 1e9) * 1000;
-        inPs = atPs - secondStartPs;
+      // jitter drawn for it, as tagEdges(), on the time without jitter kept as (second, start,
+      // ps in start): whole ps, so the sum is exact, and one second is exactly 1,953,125 starts of
+      // 512,000 ps. The first pulse takes it from atPs, each later one adds a period.
+      if (first) {
+        first = false;
+        let inPs = atPs - secondStartPs;
+        if (inPs < 0 || inPs >= 1e12) {
+          second = Math.floor((nsOf(atPs) - baseNs) / 1e9);
+          secondStartPs = (baseNs + second * 1e9) * 1000;
+          inPs = atPs - secondStartPs;
+        }
+        let ps = inPs + basePs;
+        secB = second;
+        while (ps >= 1e12) {
+          ps -= 1e12;
+          secB++;
+        }
+        secB += baseSeconds;
+        startB = Math.floor(ps * perStart);
+        inStartB = ps - startB * 512_000;
+        if (inStartB < 0) {
+          startB--;
+          inStartB += 512_000;
+        } else if (inStartB >= 512_000) {
+          startB++;
+          inStartB -= 512_000;
+        }
+      } else {
+        inStartB += periodInStart;
+        startB += periodStarts;
+        if (inStartB >= 512_000) {
+          inStartB -= 512_000;
+          startB++;
+        }
+        while (startB >= 1_953_125) {
+          startB -= 1_953_125;
+          secB++;
+        }
       }
-      let ps = inPs + basePs;
-      let seconds = second;
-      while (ps >= 1e12) {
-        ps -= 1e12;
+      // The jitter (and outlier): ps ± delta, into the previous or next second when it crosses.
+      let start = startB;
+      let inStart = inStartB + deltas[base + i];
+      let seconds = secB;
+      while (inStart < 0) {
+        inStart += 512_000;
+        start--;
+      }
+      while (inStart >= 512_000) {
+        inStart -= 512_000;
+        start++;
+      }
+      if (start < 0) {
+        start += 1_953_125;
+        seconds--;
+      } else if (start >= 1_953_125) {
+        start -= 1_953_125;
         seconds++;
       }
-      seconds = (baseSeconds + seconds) >>> 0;
-      ps += deltas[base + i];
-      if (ps < 0) {
-        ps += 1e12;
-        seconds = (seconds - 1) >>> 0;
-      } else if (ps >= 1e12) {
-        ps -= 1e12;
-        seconds = (seconds + 1) >>> 0;
-      }
-      let start = Math.floor(ps * perStart);
-      let inStart = ps - start * 512_000;
-      if (inStart < 0) {
-        start--;
-        inStart += 512_000;
-      } else if (inStart >= 512_000) {
-        start++;
-        inStart -= 512_000;
-      }
-      const bins = Math.floor(inStart * perBin);
+      seconds >>>= 0;
+      // floor(inStart × PER_BIN) of 0 ≤ inStart < 512,000: truncation is the floor.
+      const bins = (inStart * perBin) | 0;
       const fracTotal = (bins * 84_934) >> 11;
       let coarse = start * 64 + (fracTotal >>> 12);
       if (coarse >= 125_000_000) {
