@@ -200,6 +200,7 @@ export class TrainLoop {
     this.patternSecond = new Uint8Array(2 * channelCount);
     this.patternDst = new Int32Array(2 * channelCount);
     this.drawOrder = new Int32Array(channelCount * CAP);
+    this.drawRegular(0, 0, null, null, new Int16Array(1));
   }
 
   /** The train of ch (null = none) and whether its width surely passes the filter. */
@@ -428,8 +429,12 @@ export class TrainLoop {
         // back here.
         saveRng(rng, this.rngWords);
         this.countdown[0] = acam.outlierCountdown;
-        if (!regular) this.mergeOrder(any);
-        this.drawAll(any, regular, outlierP, acam, rng, cells);
+        if (regular && cells !== null && Number.isInteger(this.countdown[0]))
+          this.drawRegular(any, outlierP, acam, rng, cells);
+        else {
+          if (!regular) this.mergeOrder(any);
+          this.drawAll(any, regular, outlierP, acam, rng, cells);
+        }
         loadRng(rng, this.rngWords);
         acam.outlierCountdown = this.countdown[0];
         let stamps = 0;
@@ -652,6 +657,90 @@ export class TrainLoop {
       w[3] = d;
       cd[0] = left;
     }
+  }
+
+  /**
+   * drawAll() of a regular chunk with a jitter table: the edges in runs without an outlier draw
+   * (the ACAM's countdown above zero: it only counts down), each run one tight loop on the rng's
+   * words in locals over the pattern's slots, a rising edge's jitter cell into its list entry; the
+   * edge that reaches the countdown's end hands the words to the Rng and the ACAM (outlierPs()) as
+   * drawAll() does. The words and the countdown go back to rngWords/countdown at the end (the
+   * constructor runs this once with no edges, so that code has type feedback when V8 compiles the
+   * loop on stack replacement).
+   */
+  private drawRegular(
+    total: number,
+    outlierP: number,
+    acam: AcamGpx | null,
+    rng: Rng | null,
+    cells: Int16Array,
+  ): void {
+    const dst = this.patternDst;
+    const n = this.patternLength;
+    const deltas = this.edgeDelta;
+    const w = this.rngWords;
+    const cd = this.countdown;
+    let a = w[0];
+    let b = w[1];
+    let c = w[2];
+    let d = w[3];
+    let left = cd[0];
+    let k = 0;
+    let index = 0;
+    let e = 0;
+    while (e < total) {
+      // Edges whose outlier step is a countdown only: `left` of them at most.
+      let run = total - e;
+      if (outlierP > 0 && left < run) run = Math.max(left, 0);
+      if (outlierP > 0) left -= run;
+      const end = e + run;
+      for (; e < end; e++) {
+        const t = (a + b + d) | 0;
+        d = (d + 1) | 0;
+        a = b ^ (b >>> 9);
+        b = (c + (c << 3)) | 0;
+        c = (((c << 21) | (c >>> 11)) + t) | 0;
+        const at = dst[k];
+        if (at >= 0) deltas[at + index] = cells[t >>> 16];
+        if (++k === n) {
+          k = 0;
+          index += 2;
+        }
+      }
+      if (e >= total) break;
+      // The edge whose outlier step draws (countdown at zero or to be drawn).
+      const t = (a + b + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (((c << 21) | (c >>> 11)) + t) | 0;
+      const at = dst[k];
+      let delta = at >= 0 ? cells[t >>> 16] : 0;
+      w[0] = a;
+      w[1] = b;
+      w[2] = c;
+      w[3] = d;
+      loadRng(rng!, w);
+      acam!.outlierCountdown = left;
+      delta += acam!.outlierPs(outlierP);
+      left = acam!.outlierCountdown;
+      saveRng(rng!, w);
+      a = w[0];
+      b = w[1];
+      c = w[2];
+      d = w[3];
+      if (at >= 0) deltas[at + index] = delta;
+      if (++k === n) {
+        k = 0;
+        index += 2;
+      }
+      e++;
+    }
+    w[0] = a;
+    w[1] = b;
+    w[2] = c;
+    w[3] = d;
+    cd[0] = left;
   }
 
   /**
