@@ -528,7 +528,12 @@ export class PciBus {
     if (w !== null && this.trace === undefined) {
       const offset = addr - w.base;
       if (offset >= 0 && offset < w.size) {
-        w.handler.write(offset, toWidth(value, width), width);
+        // toWidth spelled out (a module-level function is loaded from its cell and checked).
+        w.handler.write(
+          offset,
+          width === 1 ? value & 0xff : width === 2 ? value & 0xffff : value >>> 0,
+          width,
+        );
         return;
       }
     }

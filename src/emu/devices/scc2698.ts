@@ -643,13 +643,14 @@ export class Scc2698 {
     const fifo = ch.rxFifo;
     const n = fifo.length;
     // Booleans compared with === (V8 does not track a field's boolean type: a bare test is a
-    // generic truthiness check, === one compare).
+    // generic truthiness check, === one compare). The SR bits and the FIFO depth as literals:
+    // optimised code loads a module constant from its cell and checks it on every use.
     let v =
-      (ch.txRdy === true ? SR_TXRDY : 0) |
-      (ch.txEmt === true ? SR_TXEMT : 0) |
-      (ch.overrun === true ? SR_OVERRUN : 0);
-    if (n > 0) v |= n >= RX_FIFO_DEPTH ? SR_RXRDY | SR_FFULL : SR_RXRDY;
-    return v | (ch.mr1 & 0x20 ? ch.blockErrors : n > 0 ? entryFlags(fifo[0]) : 0);
+      (ch.txRdy === true ? 0x04 /* SR_TXRDY */ : 0) |
+      (ch.txEmt === true ? 0x08 /* SR_TXEMT */ : 0) |
+      (ch.overrun === true ? 0x10 /* SR_OVERRUN */ : 0);
+    if (n > 0) v |= n >= 3 /* RX_FIFO_DEPTH */ ? 0x03 /* SR_RXRDY | SR_FFULL */ : 0x01; /* SR_RXRDY */
+    return v | ((ch.mr1 & 0x20) !== 0 ? ch.blockErrors : n > 0 ? (fifo[0] >> 8) & 0xe0 /* entryFlags */ : 0);
   }
 
   isr(block: number): number {
@@ -664,7 +665,7 @@ export class Scc2698 {
   private isrNibble(ch: ChannelState): number {
     const n = ch.rxFifo.length;
     let nib = ch.txRdy === true ? 1 : 0;
-    if ((ch.mr1 & 0x40) !== 0 ? n >= RX_FIFO_DEPTH : n > 0) nib |= 2;
+    if ((ch.mr1 & 0x40) !== 0 ? n >= 3 /* RX_FIFO_DEPTH */ : n > 0) nib |= 2;
     if (ch.deltaBreak === true) nib |= 4;
     return nib;
   }
@@ -1133,7 +1134,7 @@ export class Scc2698 {
     const fifo = ch.rxFifo;
     const line = this.lines[c];
     if (
-      fifo.length === RX_FIFO_DEPTH &&
+      fifo.length === 3 /* RX_FIFO_DEPTH */ &&
       ch.unpaced === true &&
       line.count > 0 &&
       ch.rxHold === null &&

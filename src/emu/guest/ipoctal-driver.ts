@@ -226,12 +226,15 @@ export class IpoctalChannel implements TtyDriver {
     return regs.applied;
   }
 
+  // service() and receiveLoop() name the register bits as literals: optimised code loads a
+  // module constant from its cell and checks it on every use.
+
   /** This channel's part of the interrupt handler (§3.8 ISR step 2). */
   service(): void {
     const isr = this.p.mmioRead(this.isrAddr, 1);
     const sr = this.p.mmioRead(this.sr, 1);
-    if (isr & ISR_DELTA_BREAK_AB) this.writeCr(CR_RESET_BREAK_CHANGE);
-    if (sr & SR_TXEMT && this.ring.length === 0 && this.txOn) {
+    if ((isr & 0x44) /* ISR_DELTA_BREAK_AB */ !== 0) this.writeCr(CR_RESET_BREAK_CHANGE);
+    if ((sr & 0x08) /* SR_TXEMT */ !== 0 && this.ring.length === 0 && this.txOn === true) {
       this.writeCr(CR_DISABLE_TX);
       if (this.boardId === IPOCTAL_485) {
         this.writeCr(CR_NEGATE_RTSN);
@@ -240,21 +243,23 @@ export class IpoctalChannel implements TtyDriver {
       this.txOn = false;
       this.tty?.wakeup();
     }
-    if (isr & this.rxBit && sr & SR_RXRDY) this.receiveLoop(sr);
+    if ((isr & this.rxBit) !== 0 && (sr & 0x01) /* SR_RXRDY */ !== 0) this.receiveLoop(sr);
     // The TX step starts from the SR read at entry, as Linux does (the receive loop's reads are
     // its own), and then, unlike Linux's one byte per interrupt, keeps filling THR while SR
     // shows TxRDY: one byte per TxRDY seen, never a write while the holding register is full.
-    if (isr & this.txBit && sr & SR_TXRDY && this.ring.length > 0) {
+    if ((isr & this.txBit) !== 0 && (sr & 0x04) /* SR_TXRDY */ !== 0 && this.ring.length > 0) {
       const p = this.p;
       const ring = this.ring;
       const stats = this.stats;
+      const thrAddr = this.data;
+      const srAddr = this.sr;
       let txSr = sr;
       do {
-        p.mmioWrite(this.data, ring.shift(), 1);
+        p.mmioWrite(thrAddr, ring.shift(), 1);
         stats.tx++;
         if (ring.length === 0) break;
-        txSr = p.mmioRead(this.sr, 1);
-      } while (txSr & SR_TXRDY);
+        txSr = p.mmioRead(srAddr, 1);
+      } while ((txSr & 0x04) /* SR_TXRDY */ !== 0);
       this.tty?.wakeup();
     }
   }
@@ -266,14 +271,16 @@ export class IpoctalChannel implements TtyDriver {
    */
   private receiveLoop(firstSr: number): void {
     const p = this.p;
+    const rhrAddr = this.data;
+    const srAddr = this.sr;
     let sr = firstSr;
     do {
-      const value = p.mmioRead(this.data, 1);
-      const flag = sr & SR_ERRORS ? this.receiveErrors(sr) : 'normal';
+      const value = p.mmioRead(rhrAddr, 1);
+      const flag = (sr & 0xf0) /* SR_ERRORS */ !== 0 ? this.receiveErrors(sr) : 'normal';
       this.stats.rx++;
       this.tty?.receive(value, flag);
-      sr = p.mmioRead(this.sr, 1);
-    } while (sr & SR_RXRDY);
+      sr = p.mmioRead(srAddr, 1);
+    } while ((sr & 0x01) /* SR_RXRDY */ !== 0);
     this.tty?.flipPush();
   }
 

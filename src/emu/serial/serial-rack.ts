@@ -179,7 +179,8 @@ function rewind(h: LiveHost): void {
 /** One received byte into the ring (grown while it is smaller than HOST_OUTPUT_KEEP). */
 function store(h: LiveHost, b: number): void {
   let ring = h.ring;
-  if (h.written === ring.length && ring.length < HOST_OUTPUT_KEEP) ring = grow(h);
+  if (h.written === ring.length && ring.length < 65536 /* HOST_OUTPUT_KEEP (a literal: no cell load) */)
+    ring = grow(h);
   ring[h.written & (ring.length - 1)] = b;
   h.written++;
 }
