@@ -97,7 +97,14 @@ const LINE_MAX = 4095;
 export const TTY_OUTPUT_MAX = 65536;
 
 export class Tty {
-  termios: Termios = { ...DEFAULT_TERMIOS };
+  private termiosNow: Termios = { ...DEFAULT_TERMIOS };
+  /**
+   * termios asks for raw input without echo (cfmakeraw: no ICANON, ECHO, ISIG, ICRNL), kept with
+   * termios: receive() tests one boolean per byte instead of four fields of an object whose
+   * hidden class depends on where it was built. Termios objects are replaced, never changed in
+   * place.
+   */
+  private rawNoEcho = false;
   private openCount = 0;
   private closing = false;
   private line: number[] = [];
@@ -123,6 +130,15 @@ export class Tty {
     private readonly driver: TtyDriver,
   ) {
     this.driverWrite = (bytes, start, end) => this.driver.write(bytes, start, end);
+  }
+
+  get termios(): Termios {
+    return this.termiosNow;
+  }
+
+  set termios(t: Termios) {
+    this.termiosNow = t;
+    this.rawNoEcho = t.icanon === false && t.echo === false && t.isig === false && t.icrnl === false;
   }
 
   get isOpen(): boolean {
@@ -242,15 +258,7 @@ export class Tty {
    * queued and the reader sees the data when the driver pushes the batch (flipPush).
    */
   receive(byte: number, flag: RxFlag): void {
-    const t = this.termios;
-    if (
-      flag === 'normal' &&
-      this.openCount > 0 &&
-      t.icanon === false &&
-      t.echo === false &&
-      t.isig === false &&
-      t.icrnl === false
-    ) {
+    if (flag === 'normal' && this.openCount > 0 && this.rawNoEcho === true) {
       // Raw input without echo (cfmakeraw): the byte joins the batch as it is.
       if (this.rawLength === this.rawBatch.length) this.growRawBatch();
       this.rawBatch[this.rawLength++] = byte;
