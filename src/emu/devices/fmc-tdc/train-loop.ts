@@ -135,6 +135,45 @@ function loadRng(rng: Rng, words: Int32Array): void {
   rng.restore({ v: 1, s: [words[0] >>> 0, words[1] >>> 0, words[2] >>> 0, words[3] >>> 0] });
 }
 
+/**
+ * numberInto() of a held rising timestamp into record o of the fast form's output: the channel
+ * offsets added (§2.11: frac carries into coarse, coarse into seconds), the raw bins, the meta
+ * word (channel, slope, sequence) and the ps of the emitting edge.
+ */
+function putRecord(
+  words: Uint32Array,
+  ps: Float64Array,
+  o: number,
+  seconds: number,
+  coarse: number,
+  frac: number,
+  bins: number,
+  meta: number,
+  off1: number,
+  off2: number,
+  off3: number,
+  emitPs: number,
+): void {
+  let f = frac + off3;
+  let carry = 0;
+  if (f >= 4096) {
+    f -= 4096;
+    carry = 1;
+  }
+  let c = coarse + off2 + carry;
+  let sec = seconds + off1;
+  while (c >= 125_000_000) {
+    c -= 125_000_000;
+    sec++;
+  }
+  const w = 4 * o;
+  words[w] = sec >>> 0;
+  words[w + 1] = c >>> 0;
+  words[w + 2] = f | ((bins & 0x1fff) << 12);
+  words[w + 3] = meta;
+  ps[o] = emitPs;
+}
+
 /** A pulse train as the TDC keeps it (fmc-tdc.ts TrainState). */
 export interface LoopTrain {
   startPs: number;
@@ -1062,119 +1101,84 @@ export class TrainLoop {
     const l = this.lane;
     const b = ch * LANE;
     const p = this.params;
-    const baseNs = p[P_BASE_NS];
-    const baseSeconds = p[P_BASE_SECONDS];
-    const basePs = p[P_BASE_PS];
-    const perStart = PER_START;
     const perBin = PER_BIN;
-    let second = 0;
-    let secondStartPs = baseNs * 1000;
-    let stamps = l[b + STAMPS];
     let seq = l[b + SEQ];
     const off1 = l[b + OFF1];
     const off2 = l[b + OFF2];
     const off3 = l[b + OFF3] & 0xfff;
-    let flag = l[b + FLAG] === 1;
-    let rSec = l[b + R_SEC];
-    let rCoarse = l[b + R_COARSE];
-    let rFrac = l[b + R_FRAC];
-    let rBins = l[b + R_BINS];
     const deltas = this.edgeDelta;
     const outWords = this.outWords;
     const outPs = this.outPs;
     const base = ch * CAP;
     const meta = (ch & 7) | 8;
     const widthPs = l[b + WIDTH_PS];
-    const gapPs = l[b + GAP_PS];
+    const period = widthPs + l[b + GAP_PS];
     let atPs = this.regularPs[ch];
-    const period = widthPs + gapPs;
-    const periodStarts = Math.floor(period / 512_000);
-    const periodInStart = period - periodStarts * 512_000;
-    let first = true;
-    let secB = 0;
-    let startB = 0;
-    let inStartB = 0;
     let out = 0;
     let i = 0;
-    // Emits the held rising timestamp at emitPs (numberInto()); the filter's flag is used up.
-    let emit = false;
-    let emitPs = 0;
     if (this.regularRising[ch] !== 1) {
-      emit = true;
-      emitPs = atPs;
-      atPs += gapPs;
+      // The first edge falls: it emits the held rising timestamp (numberInto()).
+      const exported = seq >= 0 && seq < 0x10000000 ? seq : seq % 0x10000000;
+      seq = (seq + 1) >>> 0;
+      const m = meta | (exported << 4);
+      putRecord(
+        outWords,
+        outPs,
+        base,
+        l[b + R_SEC],
+        l[b + R_COARSE],
+        l[b + R_FRAC],
+        l[b + R_BINS],
+        m,
+        off1,
+        off2,
+        off3,
+        atPs,
+      );
+      out = 1;
+      atPs += period - widthPs;
       i = 1;
     }
-    for (;;) {
-      if (emit) {
-        flag = false;
-        let frac = rFrac + off3;
-        let carry = 0;
-        if (frac >= 4096) {
-          frac -= 4096;
-          carry = 1;
-        }
-        let coarse = rCoarse + off2 + carry;
-        let seconds = rSec + off1;
-        while (coarse >= 125_000_000) {
-          coarse -= 125_000_000;
-          seconds++;
-        }
-        const exported = seq >= 0 && seq < 0x10000000 ? seq : seq % 0x10000000;
-        seq = (seq + 1) >>> 0;
-        stamps++;
-        const o = base + out;
-        const w = 4 * o;
-        outWords[w] = seconds >>> 0;
-        outWords[w + 1] = coarse >>> 0;
-        outWords[w + 2] = (frac & 0xfff) | ((rBins & 0x1fff) << 12);
-        outWords[w + 3] = meta | (exported << 4);
-        outPs[o] = emitPs;
-        out++;
-        emit = false;
-      }
-      if (i >= n) break;
-      // The rising edge at atPs: TdcTimeBase.atInto() at ppm 0 and AcamGpx.quantiseInto() with the
-      // jitter drawn for it, as tagEdges(), on the time without jitter kept as (second, start,
-      // ps in start): whole ps, so the sum is exact, and one second is exactly 1,953,125 starts of
-      // 512,000 ps. The first pulse takes it from atPs, each later one adds a period.
-      if (first) {
-        first = false;
-        let inPs = atPs - secondStartPs;
-        if (inPs < 0 || inPs >= 1e12) {
-          second = Math.floor((nsOf(atPs) - baseNs) / 1e9);
-          secondStartPs = (baseNs + second * 1e9) * 1000;
-          inPs = atPs - secondStartPs;
-        }
-        let ps = inPs + basePs;
-        secB = second;
-        while (ps >= 1e12) {
-          ps -= 1e12;
-          secB++;
-        }
-        secB += baseSeconds;
-        startB = Math.floor(ps * perStart);
-        inStartB = ps - startB * 512_000;
-        if (inStartB < 0) {
-          startB--;
-          inStartB += 512_000;
-        } else if (inStartB >= 512_000) {
-          startB++;
-          inStartB -= 512_000;
-        }
-      } else {
-        inStartB += periodInStart;
-        startB += periodStarts;
-        if (inStartB >= 512_000) {
-          inStartB -= 512_000;
-          startB++;
-        }
-        while (startB >= 1_953_125) {
-          startB -= 1_953_125;
-          secB++;
-        }
-      }
-      // The jitter (and outlier): ps ± delta, into the previous or next second when it crosses.
+    const pulses = (n - i) >>> 1;
+    const lone = (n - i) & 1;
+    if (pulses + lone === 0) {
+      l[b + STAMPS] += out;
+      l[b + SEQ] = seq;
+      l[b + FLAG] = 0;
+      this.outCount[ch] = out;
+      return;
+    }
+    // TdcTimeBase.atInto() at ppm 0 of the first rising edge, as tagEdges(), kept as (seconds,
+    // start, ps in start) without jitter: whole ps, so each later pulse adds a period exactly, and
+    // one second is exactly 1,953,125 starts of 512,000 ps.
+    const baseNs = p[P_BASE_NS];
+    const second = Math.floor((nsOf(atPs) - baseNs) / 1e9);
+    let ps = atPs - (baseNs + second * 1e9) * 1000 + p[P_BASE_PS];
+    let secB = second + p[P_BASE_SECONDS];
+    while (ps >= 1e12) {
+      ps -= 1e12;
+      secB++;
+    }
+    secB >>>= 0;
+    let startB = Math.floor(ps * PER_START);
+    let inStartB = ps - startB * 512_000;
+    if (inStartB < 0) {
+      startB--;
+      inStartB += 512_000;
+    } else if (inStartB >= 512_000) {
+      startB++;
+      inStartB -= 512_000;
+    }
+    const periodStarts = Math.floor(period / 512_000);
+    const periodInStart = period - periodStarts * 512_000;
+    let rSec = 0;
+    let rCoarse = 0;
+    let rFrac = 0;
+    let rBins = 0;
+    const count = pulses + lone;
+    for (let k = 0; k < count; k++) {
+      // AcamGpx.quantiseInto() with the jitter drawn for the rising edge: ps ± delta, into the
+      // previous or next second when it crosses one.
       let start = startB;
       let inStart = inStartB + deltas[base + i];
       let seconds = secB;
@@ -1193,33 +1197,45 @@ export class TrainLoop {
         start -= 1_953_125;
         seconds++;
       }
-      seconds >>>= 0;
       // floor(inStart × PER_BIN) of 0 ≤ inStart < 512,000: truncation is the floor.
       const bins = (inStart * perBin) | 0;
       const fracTotal = (bins * 84_934) >> 11;
       let coarse = start * 64 + (fracTotal >>> 12);
       if (coarse >= 125_000_000) {
         coarse -= 125_000_000;
-        seconds = (seconds + 1) >>> 0;
+        seconds++;
       }
-      // TdcChannel.filter(): remember the rising edge.
-      flag = true;
+      // TdcChannel.filter() holds it, and (but for a lone last rising edge) the falling edge emits it.
       rSec = seconds;
       rCoarse = coarse;
       rFrac = fracTotal & 0xfff;
       rBins = bins;
-      if (i + 1 >= n) break;
-      // Its falling edge emits it.
-      emit = true;
-      emitPs = atPs + widthPs;
-      atPs = emitPs + gapPs;
-      i += 2;
+      if (k < pulses) {
+        const exported = seq >= 0 && seq < 0x10000000 ? seq : seq % 0x10000000;
+        seq = (seq + 1) >>> 0;
+        const o = base + out;
+        const m = meta | (exported << 4);
+        putRecord(outWords, outPs, o, seconds, coarse, rFrac, bins, m, off1, off2, off3, atPs + widthPs);
+        out++;
+        i += 2;
+        atPs += period;
+        inStartB += periodInStart;
+        startB += periodStarts;
+        if (inStartB >= 512_000) {
+          inStartB -= 512_000;
+          startB++;
+        }
+        while (startB >= 1_953_125) {
+          startB -= 1_953_125;
+          secB = (secB + 1) >>> 0;
+        }
+      }
     }
-    l[b + STAMPS] = stamps;
+    l[b + STAMPS] += out;
     l[b + SEQ] = seq;
     l[b + HELD] = 1;
-    l[b + FLAG] = flag ? 1 : 0;
-    l[b + R_SEC] = rSec;
+    l[b + FLAG] = lone;
+    l[b + R_SEC] = rSec >>> 0;
     l[b + R_COARSE] = rCoarse;
     l[b + R_FRAC] = rFrac;
     l[b + R_BINS] = rBins;
