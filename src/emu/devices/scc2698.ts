@@ -385,6 +385,16 @@ class HostLine {
     return this.codes[this.head];
   }
 
+  /** Removes the next character if it is plain and returns its byte; else −1 (nothing removed). */
+  nextPlain(): number {
+    if (this.count === 0) return -1;
+    const code = this.codes[this.head];
+    if (code < 0) return -1;
+    this.head = (this.head + 1) & (this.codes.length - 1);
+    this.count--;
+    return code;
+  }
+
   /** Removes the next character and returns its code (see peekCode). */
   takeCode(): number {
     const code = this.codes[this.head];
@@ -1136,23 +1146,25 @@ export class Scc2698 {
     if (
       fifo.length === 3 /* RX_FIFO_DEPTH */ &&
       ch.unpaced === true &&
-      line.count > 0 &&
       ch.rxHold === null &&
       ch.rxEnabled === true &&
       ch.hostFrame === null &&
       ((ch.mr1 & 0x80) | (ch.mr2 & 0x40)) === 0 &&
-      ch.timeoutMode === false &&
-      line.peekCode() >= 0
+      ch.timeoutMode === false
     ) {
       // The unpaced bulk case: the next plain host character takes the freed place at once.
       // Same effect as the general path (popRhr: pop, fillUnpaced → receiveChar, no RTS or
       // ISR change: the FIFO is full before and after), without the FIFO moving.
-      const top = fifo[0];
-      fifo[0] = fifo[1];
-      fifo[1] = fifo[2];
-      fifo[2] = line.takeCode() & ((1 << (5 + (ch.mr1 & 3))) - 1);
-      ch.lastRhr = top & 0xff;
-      return ch.lastRhr;
+      const code = line.nextPlain();
+      if (code >= 0) {
+        const top = fifo[0];
+        fifo[0] = fifo[1];
+        fifo[1] = fifo[2];
+        fifo[2] = code & ((1 << (5 + (ch.mr1 & 3))) - 1);
+        const byte = top & 0xff;
+        ch.lastRhr = byte;
+        return byte;
+      }
     }
     return this.popRhr(c);
   }
