@@ -200,7 +200,7 @@ describe('pulse trains handed to the TDC', () => {
       const boundaryNs = tb.state.baseNs + 1_000_000_000;
       run.rig.sched.runFor(boundaryNs - 500_000 - run.rig.sched.nowNs);
       const ts = (ch: number, reg: number) => 0x25000 + 0x100 * ch + reg;
-      run.rig.w0(ts(0, 0x0c), 3);
+      run.rig.w0(ts(0, 0x0c), 0xffffffff);
       run.rig.w0(ts(0, 0x10), 124_999_990);
       run.rig.w0(ts(0, 0x14), 4000);
       const before = tb.currentUtc;

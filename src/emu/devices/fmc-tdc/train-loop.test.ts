@@ -23,6 +23,7 @@ describe('train loop arithmetic', () => {
   });
 
   it('tagRegular() spells these constants as literals: they must match their sources', () => {
+    expect([BIN_PS, PER_BIN]).toEqual([81.0383, 1 / 81.0383]);
     expect([PS_PER_S, RETRIGGER_PS, COARSE_PER_START, FRAC_NUM, FRAC_SHIFT]).toEqual([
       1e12, 512_000, 64, 84_934, 11,
     ]);

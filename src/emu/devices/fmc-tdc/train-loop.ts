@@ -154,21 +154,22 @@ function putRecord(
   off3: number,
   emitPs: number,
 ): void {
+  // 32-bit arithmetic: the seconds word keeps its low 32 bits whatever the carries (patternChunk()
+  // lets only whole offsets with OFFSET2 below a second through).
   let f = frac + off3;
-  let carry = 0;
+  let c = coarse + off2;
   if (f >= 4096) {
     f -= 4096;
-    carry = 1;
+    c++;
   }
-  let c = coarse + off2 + carry;
-  let sec = seconds + off1;
+  let sec = (seconds + off1) | 0;
   while (c >= 125_000_000) {
     c -= 125_000_000;
-    sec++;
+    sec = (sec + 1) | 0;
   }
   const w = 4 * o;
-  words[w] = sec >>> 0;
-  words[w + 1] = c >>> 0;
+  words[w] = sec;
+  words[w + 1] = c;
   words[w + 2] = f | ((bins & 0x1fff) << 12);
   words[w + 3] = meta;
   ps[o] = emitPs;
@@ -519,9 +520,15 @@ export class TrainLoop {
       if (!(edgePs <= chunkPs) || l[b + TAKEN] === 0) continue;
       const widthPs = l[b + WIDTH_PS];
       const gapPs = l[b + GAP_PS];
+      const seq = l[b + SEQ];
+      const off2 = l[b + OFF2];
       if (
         l[b + KNOWN] !== 1 ||
         l[b + RAW] === 1 ||
+        !(Number.isInteger(seq) && seq >= 0 && seq < 2 ** 32) ||
+        !(Number.isInteger(off2) && off2 >= 0 && off2 < COARSE_PER_SECOND) ||
+        !Number.isInteger(l[b + OFF1]) ||
+        !Number.isInteger(l[b + OFF3]) ||
         !(l[b + NEXT] + CAP <= l[b + END]) ||
         widthPs < REGULAR_SPACING_PS ||
         gapPs < REGULAR_SPACING_PS ||
@@ -1101,8 +1108,8 @@ export class TrainLoop {
     const l = this.lane;
     const b = ch * LANE;
     const p = this.params;
-    const perBin = PER_BIN;
-    let seq = l[b + SEQ];
+    // seq: a whole 32-bit count (patternChunk()), numbered in 32-bit arithmetic.
+    let seq = l[b + SEQ] | 0;
     const off1 = l[b + OFF1];
     const off2 = l[b + OFF2];
     const off3 = l[b + OFF3] & 0xfff;
@@ -1118,9 +1125,8 @@ export class TrainLoop {
     let i = 0;
     if (this.regularRising[ch] !== 1) {
       // The first edge falls: it emits the held rising timestamp (numberInto()).
-      const exported = seq >= 0 && seq < 0x10000000 ? seq : seq % 0x10000000;
-      seq = (seq + 1) >>> 0;
-      const m = meta | (exported << 4);
+      const m = meta | ((seq & 0x0fffffff) << 4);
+      seq = (seq + 1) | 0;
       putRecord(
         outWords,
         outPs,
@@ -1143,7 +1149,7 @@ export class TrainLoop {
     const lone = (n - i) & 1;
     if (pulses + lone === 0) {
       l[b + STAMPS] += out;
-      l[b + SEQ] = seq;
+      l[b + SEQ] = seq >>> 0;
       l[b + FLAG] = 0;
       this.outCount[ch] = out;
       return;
@@ -1197,8 +1203,9 @@ export class TrainLoop {
         start -= 1_953_125;
         seconds++;
       }
-      // floor(inStart × PER_BIN) of 0 ≤ inStart < 512,000: truncation is the floor.
-      const bins = (inStart * perBin) | 0;
+      // floor(inStart × PER_BIN) of 0 ≤ inStart < 512,000 (PER_BIN = 1 / BIN_PS as a literal,
+      // checked by train-loop.test.ts): truncation is the floor.
+      const bins = (inStart * (1 / 81.0383)) | 0;
       const fracTotal = (bins * 84_934) >> 11;
       let coarse = start * 64 + (fracTotal >>> 12);
       if (coarse >= 125_000_000) {
@@ -1211,10 +1218,9 @@ export class TrainLoop {
       rFrac = fracTotal & 0xfff;
       rBins = bins;
       if (k < pulses) {
-        const exported = seq >= 0 && seq < 0x10000000 ? seq : seq % 0x10000000;
-        seq = (seq + 1) >>> 0;
         const o = base + out;
-        const m = meta | (exported << 4);
+        const m = meta | ((seq & 0x0fffffff) << 4);
+        seq = (seq + 1) | 0;
         putRecord(outWords, outPs, o, seconds, coarse, rFrac, bins, m, off1, off2, off3, atPs + widthPs);
         out++;
         i += 2;
@@ -1232,7 +1238,7 @@ export class TrainLoop {
       }
     }
     l[b + STAMPS] += out;
-    l[b + SEQ] = seq;
+    l[b + SEQ] = seq >>> 0;
     l[b + HELD] = 1;
     l[b + FLAG] = lone;
     l[b + R_SEC] = rSec >>> 0;
