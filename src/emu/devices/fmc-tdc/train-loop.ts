@@ -532,6 +532,7 @@ export class TrainLoop {
         !(l[b + NEXT] + CAP <= l[b + END]) ||
         widthPs < REGULAR_SPACING_PS ||
         gapPs < REGULAR_SPACING_PS ||
+        widthPs + gapPs > PS_PER_S ||
         (period >= 0 && widthPs + gapPs !== period)
       ) {
         return this.notRegular();
@@ -1110,8 +1111,8 @@ export class TrainLoop {
     const p = this.params;
     // seq: a whole 32-bit count (patternChunk()), numbered in 32-bit arithmetic.
     let seq = l[b + SEQ] | 0;
-    const off1 = l[b + OFF1];
-    const off2 = l[b + OFF2];
+    const off1 = l[b + OFF1] | 0;
+    const off2 = l[b + OFF2] | 0;
     const off3 = l[b + OFF3] & 0xfff;
     const deltas = this.edgeDelta;
     const outWords = this.outWords;
@@ -1165,9 +1166,11 @@ export class TrainLoop {
       ps -= 1e12;
       secB++;
     }
-    secB >>>= 0;
-    let startB = Math.floor(ps * PER_START);
-    let inStartB = ps - startB * 512_000;
+    // 32-bit arithmetic from here: secB keeps the low 32 bits of the seconds (the record's word),
+    // starts and ps in a start are small whole numbers.
+    secB |= 0;
+    let startB = Math.floor(ps * PER_START) | 0;
+    let inStartB = (ps - startB * 512_000) | 0;
     if (inStartB < 0) {
       startB--;
       inStartB += 512_000;
@@ -1175,8 +1178,9 @@ export class TrainLoop {
       startB++;
       inStartB -= 512_000;
     }
-    const periodStarts = Math.floor(period / 512_000);
-    const periodInStart = period - periodStarts * 512_000;
+    // patternChunk(): period ≤ 1 s.
+    const periodStarts = Math.floor(period / 512_000) | 0;
+    const periodInStart = (period - periodStarts * 512_000) | 0;
     let rSec = 0;
     let rCoarse = 0;
     let rFrac = 0;
@@ -1198,10 +1202,10 @@ export class TrainLoop {
       }
       if (start < 0) {
         start += 1_953_125;
-        seconds--;
+        seconds = (seconds - 1) | 0;
       } else if (start >= 1_953_125) {
         start -= 1_953_125;
-        seconds++;
+        seconds = (seconds + 1) | 0;
       }
       // floor(inStart × PER_BIN) of 0 ≤ inStart < 512,000 (PER_BIN = 1 / BIN_PS as a literal,
       // checked by train-loop.test.ts): truncation is the floor.
@@ -1210,7 +1214,7 @@ export class TrainLoop {
       let coarse = start * 64 + (fracTotal >>> 12);
       if (coarse >= 125_000_000) {
         coarse -= 125_000_000;
-        seconds++;
+        seconds = (seconds + 1) | 0;
       }
       // TdcChannel.filter() holds it, and (but for a lone last rising edge) the falling edge emits it.
       rSec = seconds;
@@ -1233,7 +1237,7 @@ export class TrainLoop {
         }
         while (startB >= 1_953_125) {
           startB -= 1_953_125;
-          secB = (secB + 1) >>> 0;
+          secB = (secB + 1) | 0;
         }
       }
     }
