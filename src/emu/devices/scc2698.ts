@@ -146,7 +146,6 @@ const EV_COUNTER = 5;
 type RxEntry = number;
 const entryOf = (byte: number, flags: number): RxEntry => (byte & 0xff) | ((flags & 0xe0) << 8);
 const entryByte = (e: RxEntry) => e & 0xff;
-const entryFlags = (e: RxEntry) => (e >> 8) & 0xe0;
 
 interface HostChar {
   byte: number;
@@ -469,7 +468,7 @@ const PARITY_FORCE: Parity[] = ['space', 'mark'];
 
 export class Scc2698 {
   private s: Scc2698State = { v: 1, channels: [], blocks: [] };
-  /** this.chs and this.blks (one load less on every register access; set with s). */
+  /** The channels and blocks of s (one load less on every register access; set whenever s is). */
   private chs: ChannelState[] = [];
   private blks: BlockState[] = [];
   /** Per channel, the host's characters not yet on the line. */
@@ -659,8 +658,11 @@ export class Scc2698 {
       (ch.txRdy === true ? 0x04 /* SR_TXRDY */ : 0) |
       (ch.txEmt === true ? 0x08 /* SR_TXEMT */ : 0) |
       (ch.overrun === true ? 0x10 /* SR_OVERRUN */ : 0);
-    if (n > 0) v |= n >= 3 /* RX_FIFO_DEPTH */ ? 0x03 /* SR_RXRDY | SR_FFULL */ : 0x01; /* SR_RXRDY */
-    return v | ((ch.mr1 & 0x20) !== 0 ? ch.blockErrors : n > 0 ? (fifo[0] >> 8) & 0xe0 /* entryFlags */ : 0);
+    if (n > 0) v |= n >= 3 /* RX_FIFO_DEPTH */ ? 0x03 /* SR_RXRDY | SR_FFULL */ : 0x01 /* SR_RXRDY */;
+    return (
+      v |
+      ((ch.mr1 & 0x20) !== 0 ? ch.blockErrors : n > 0 ? (fifo[0] >> 8) & 0xe0 /* the entry's SR[7:5] */ : 0)
+    );
   }
 
   isr(block: number): number {
