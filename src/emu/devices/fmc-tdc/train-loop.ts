@@ -564,10 +564,8 @@ export class TrainLoop {
       const e0 = first[ch] - startPs;
       const e1 = e0 + (mark[ch] === 1 ? l[b + WIDTH_PS] : l[b + GAP_PS]);
       if (e1 >= period) return this.notRegular();
-      for (const [e, isSecond] of [
-        [e0, 0],
-        [e1, 1],
-      ]) {
+      for (let isSecond = 0; isSecond < 2; isSecond++) {
+        const e = isSecond === 0 ? e0 : e1;
         // Insertion by (offset, channel): channels come in ascending order, so ties stay behind.
         let k = n++;
         while (k > 0 && off[k - 1] > e) {
