@@ -19,7 +19,10 @@
 // locals, time-tagging, filter and numbering; then the chunk's timestamps go to the buffer
 // controllers (drainOut()). A regular chunk (patternChunk(): one common period, edges far enough
 // apart that the front end loses none, widths that surely pass the filter) lists nothing: its edges
-// follow from each channel's first, and the merged order repeats every period. Equivalence with one
+// follow from each channel's first, and the merged order repeats every period; its draws run in
+// stretches between outlier draws (drawRegular()) and pass 3 takes a whole pulse per step in 32-bit
+// arithmetic, a period added to the time kept as (second, start, ps in start) (tagRegular()). The
+// constants the regular path spells as literals are checked by train-loop.test.ts. Equivalence with one
 // scheduler event per edge is checked by test/tdc-train.test.ts, the whole pipeline against the
 // pre-optimisation code by test/tdc-pipeline-golden.test.ts.
 
