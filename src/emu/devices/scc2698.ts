@@ -468,6 +468,13 @@ const PARITY_FORCE: Parity[] = ['space', 'mark'];
 
 export class Scc2698 {
   private s: Scc2698State = { v: 1, channels: [], blocks: [] };
+  /**
+   * The configuration half of the unpaced fast paths' conditions, per channel (derived, not
+   * state): bit c = RX (readRhr: unpaced, receiver enabled, no host frame, MR1[7] and MR2[6]
+   * clear, no timeout mode), bit 8 + c = TX (writeThrRegister: TX unpaced, transmitter enabled,
+   * MR2[7:4] = 0, no break). refreshFast(c) right after every change of one of those fields.
+   */
+  private fastBits = 0;
   /** The channels and blocks of s (one load less on every register access; set whenever s is). */
   private chs: ChannelState[] = [];
   private blks: BlockState[] = [];
@@ -534,6 +541,7 @@ export class Scc2698 {
     };
     this.chs = this.s.channels;
     this.blks = this.s.blocks;
+    for (let c = 0; c < 8; c++) this.refreshFast(c);
     for (let c = 0; c < 8; c++) this.hosts[c]?.onRtsChange?.(false);
     this.updateIrq();
   }
@@ -544,6 +552,21 @@ export class Scc2698 {
 
   private ch(c: number): ChannelState {
     return this.chs[c];
+  }
+
+  /** fastBits for channel c from its state (call after any change of the fields it tests). */
+  private refreshFast(c: number): void {
+    const ch = this.chs[c];
+    if (ch === undefined) return;
+    const rx =
+      ch.unpaced === true &&
+      ch.rxEnabled === true &&
+      ch.hostFrame === null &&
+      ((ch.mr1 & 0x80) | (ch.mr2 & 0x40)) === 0 &&
+      ch.timeoutMode === false;
+    const tx =
+      ch.txUnpaced === true && ch.txEnabled === true && (ch.mr2 & 0xf0) === 0 && ch.txBreak === false;
+    this.fastBits = (this.fastBits & ~(0x101 << c)) | (rx ? 1 << c : 0) | (tx ? 256 << c : 0);
   }
 
   // --- derived values ---------------------------------------------------------------------
@@ -789,14 +812,11 @@ export class Scc2698 {
   private writeThrRegister(c: number, v: number): void {
     const ch = this.chs[c];
     if (
-      ch.txUnpaced === true &&
+      (this.fastBits & (256 << c)) !== 0 /* see refreshFast */ &&
       ch.txRdy === true &&
       ch.txEmt === true &&
-      ch.txEnabled === true &&
-      (ch.mr2 & 0xf0) === 0 &&
       ch.thr === null &&
-      ch.shifting === null &&
-      ch.txBreak === false
+      ch.shifting === null
     ) {
       // The unpaced bulk case (normal mode, no CTS or RTS control, transmitter idle): the
       // character goes through THR and the shift register out at once and TxRDY/TxEMT are
@@ -873,6 +893,7 @@ export class Scc2698 {
       ch.mr2 = v;
       if (v & 0x40 && (v & 0xc0) !== 0xc0) this.traceModeChange(c, v);
     }
+    this.refreshFast(c);
     ch.mrPointer = 1;
     this.updateRts(c);
   }
@@ -919,12 +940,14 @@ export class Scc2698 {
     if (v & 0x02) this.disableReceiver(c);
     if (v & 0x04) {
       ch.txEnabled = true;
+      this.refreshFast(c);
       ch.txRdy = ch.thr === null;
       ch.txEmt = ch.thr === null && ch.shifting === null;
       this.loadShifter(c);
     }
     if (v & 0x08) {
       ch.txEnabled = false;
+      this.refreshFast(c);
       ch.txRdy = false;
       ch.txEmt = false;
     }
@@ -955,6 +978,7 @@ export class Scc2698 {
         if (ch.txBreak) this.hosts[c]?.onTxBreak?.(false);
         ch.txBreak = false;
         ch.txBreakPending = false;
+        this.refreshFast(c);
         break;
       case 0x4:
         ch.overrun = false;
@@ -978,9 +1002,11 @@ export class Scc2698 {
         break;
       case 0xa:
         ch.timeoutMode = true;
+        this.refreshFast(c);
         break;
       case 0xc:
         ch.timeoutMode = false;
+        this.refreshFast(c);
         break;
       default:
         this.guestError(c * 8 + 2, `CR reserved command 0x${(v >> 4).toString(16)}`);
@@ -991,6 +1017,7 @@ export class Scc2698 {
     const ch = this.ch(c);
     if (ch.rxEnabled) return;
     ch.rxEnabled = true;
+    this.refreshFast(c);
     // A character already on the line started while we were deaf: lose it.
     if (ch.lineChar) ch.lineLost = true;
     if (ch.unpaced) this.scheduleKick(c);
@@ -999,6 +1026,7 @@ export class Scc2698 {
   private disableReceiver(c: number): void {
     const ch = this.ch(c);
     ch.rxEnabled = false;
+    this.refreshFast(c);
     if (ch.lineChar) ch.lineLost = true;
   }
 
@@ -1007,6 +1035,7 @@ export class Scc2698 {
     ch.txBreakPending = false;
     if (ch.txBreak) return;
     ch.txBreak = true;
+    this.refreshFast(c);
     this.hosts[c]?.onTxBreak?.(true);
   }
 
@@ -1015,6 +1044,7 @@ export class Scc2698 {
     ch.txBreakPending = false;
     if (!ch.txBreak) return;
     ch.txBreak = false;
+    this.refreshFast(c);
     this.hosts[c]?.onTxBreak?.(false);
     this.loadShifter(c);
   }
@@ -1146,13 +1176,9 @@ export class Scc2698 {
     const fifo = ch.rxFifo;
     const line = this.lines[c];
     if (
+      (this.fastBits & (1 << c)) !== 0 /* see refreshFast */ &&
       fifo.length === 3 /* RX_FIFO_DEPTH */ &&
-      ch.unpaced === true &&
-      ch.rxHold === null &&
-      ch.rxEnabled === true &&
-      ch.hostFrame === null &&
-      ((ch.mr1 & 0x80) | (ch.mr2 & 0x40)) === 0 &&
-      ch.timeoutMode === false
+      ch.rxHold === null
     ) {
       // The unpaced bulk case: the next plain host character takes the freed place at once.
       // Same effect as the general path (popRhr: pop, fillUnpaced → receiveChar, no RTS or
@@ -1287,6 +1313,7 @@ export class Scc2698 {
     const ch = this.ch(c);
     ch.unpaced = unpaced;
     ch.txUnpaced = tx;
+    this.refreshFast(c);
     if (this.lines[c].count > 0) this.scheduleKick(c);
     if (tx) {
       // A character already waiting in THR leaves now (the one shifting finishes on its event).
@@ -1298,6 +1325,7 @@ export class Scc2698 {
   /** The host's line settings for sending; null = always match the receiver's programming. */
   setHostFrame(c: number, frame: FrameFormat | null): void {
     this.ch(c).hostFrame = frame ? { ...frame } : null;
+    this.refreshFast(c);
   }
 
   /** Bytes the host has queued that have not yet entered the receiver. */
@@ -1592,6 +1620,7 @@ export class Scc2698 {
     };
     this.chs = this.s.channels;
     this.blks = this.s.blocks;
+    for (let c = 0; c < 8; c++) this.refreshFast(c);
     // Tell the listeners the restored levels.
     for (let k = 0; k < 4; k++) for (const sink of this.irqSinks) sink.sccIrqChanged(k, this.blks[k].irq);
   }
