@@ -209,7 +209,7 @@ export class BlockStats {
     this.accountTimed(dir, latencyNs, nowNs);
   }
 
-  /** account() past a window's expiry (or beyond what can be held): fold, then update every window. */
+  /** account() past the end of a timed-stats interval (or beyond what can be held): fold, then update every interval. */
   private accountTimed(dir: Direction, latencyNs: number, nowNs: number): void {
     this.fold(dir);
     const timed = this.timed;
