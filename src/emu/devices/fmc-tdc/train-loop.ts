@@ -687,11 +687,8 @@ export class TrainLoop {
           w[1] = b;
           w[2] = c;
           w[3] = d;
-          loadRng(rng, w);
-          acam.outlierCountdown = left;
-          delta += acam.outlierPs(outlierP);
-          left = acam.outlierCountdown;
-          saveRng(rng, w);
+          delta += this.drawOutlier(left, outlierP, acam, rng);
+          left = cd[0];
           a = w[0];
           b = w[1];
           c = w[2];
@@ -705,6 +702,21 @@ export class TrainLoop {
       w[3] = d;
       cd[0] = left;
     }
+  }
+
+  /**
+   * The outlier step of an edge whose countdown has run out (drawAll(), drawRegular()): the rng's
+   * words, in rngWords, go to the Rng for the ACAM's own draws and come back; the new countdown goes
+   * to countdown[0]. Returns the outlier in ps (0 when the new countdown starts without one).
+   */
+  private drawOutlier(left: number, outlierP: number, acam: AcamGpx, rng: Rng): number {
+    const w = this.rngWords;
+    loadRng(rng, w);
+    acam.outlierCountdown = left;
+    const ps = acam.outlierPs(outlierP);
+    this.countdown[0] = acam.outlierCountdown;
+    saveRng(rng, w);
+    return ps;
   }
 
   /**
@@ -768,11 +780,8 @@ export class TrainLoop {
       w[1] = b;
       w[2] = c;
       w[3] = d;
-      loadRng(rng!, w);
-      acam!.outlierCountdown = left;
-      delta += acam!.outlierPs(outlierP);
-      left = acam!.outlierCountdown;
-      saveRng(rng!, w);
+      delta += this.drawOutlier(left, outlierP, acam!, rng!);
+      left = cd[0];
       a = w[0];
       b = w[1];
       c = w[2];
