@@ -81,6 +81,26 @@ function outcome(run: Run, channels: number[], seen: number[]) {
   };
 }
 
+/**
+ * `drive` run with the fast form and with one scheduler event per edge, each result marked with
+ * whether the train loop took regular chunks in that run.
+ */
+function fastAndSlow<T extends object>(drive: (fast: boolean) => T): (T & { regularChunks: boolean })[] {
+  const regular = vi.spyOn(
+    TrainLoop.prototype as unknown as { advanceRegular: () => number },
+    'advanceRegular',
+  );
+  try {
+    return [true, false].map((fast) => {
+      regular.mockClear();
+      const result = drive(fast);
+      return { ...result, regularChunks: regular.mock.calls.length > 0 };
+    });
+  } finally {
+    regular.mockRestore();
+  }
+}
+
 describe('pulse trains handed to the TDC', () => {
   it('give the same records, counters and interrupt instants as one event per edge', () => {
     const channels = [0, 2, 3];
@@ -162,12 +182,7 @@ describe('pulse trains handed to the TDC', () => {
     // stops halfway, so later chunks have two members.
     const options: SpecOptions = { tdc: { acam: { outlierProbability: 0.01 } } };
     const channels = [0, 1, 2];
-    const regular = vi.spyOn(
-      TrainLoop.prototype as unknown as { advanceRegular: () => number },
-      'advanceRegular',
-    );
-    const results = [true, false].map((fast) => {
-      regular.mockClear();
+    const results = fastAndSlow((fast) => {
       const run = build(fast, channels, 0x200, 1, 4, options);
       const t0 = run.rig.sched.nowNs;
       run.signals.periodic(0, { periodNs: 1000, widthNs: 250, startNs: t0 + 10 });
@@ -176,9 +191,8 @@ describe('pulse trains handed to the TDC', () => {
       const seen = serve(run, channels, 1);
       run.signals.stop(2);
       seen.push(...serve(run, channels, 1));
-      return { ...outcome(run, channels, seen), regularChunks: regular.mock.calls.length > 0 };
+      return outcome(run, channels, seen);
     });
-    regular.mockRestore();
     expect(results[0].regularChunks).toBe(true);
     expect(results[0].counters[0].stored).toBeGreaterThan(500);
     expect(results[0]).toEqual({ ...results[1], regularChunks: true });
@@ -189,12 +203,7 @@ describe('pulse trains handed to the TDC', () => {
     // timestamps back into the previous second; channel 0 adds offsets carrying into the seconds.
     const options: SpecOptions = { tdc: { acam: { jitterPs: 200, outlierProbability: 0.01 } } };
     const channels = [0, 1, 3];
-    const regular = vi.spyOn(
-      TrainLoop.prototype as unknown as { advanceRegular: () => number },
-      'advanceRegular',
-    );
-    const results = [true, false].map((fast) => {
-      regular.mockClear();
+    const results = fastAndSlow((fast) => {
       const run = build(fast, channels, 0x200, 1, 4, options);
       const tb = run.rig.spec.tdc.timeBase;
       const boundaryNs = tb.state.baseNs + 1_000_000_000;
@@ -208,13 +217,8 @@ describe('pulse trains handed to the TDC', () => {
       run.signals.periodic(1, { periodNs: 1000, widthNs: 300, startNs: boundaryNs - 400_000 + 333 });
       run.signals.periodic(3, { periodNs: 1000, widthNs: 400, startNs: boundaryNs - 400_000 + 667.5 });
       const seen = serve(run, channels, 2);
-      return {
-        ...outcome(run, channels, seen),
-        crossed: tb.currentUtc - before,
-        regularChunks: regular.mock.calls.length > 0,
-      };
+      return { ...outcome(run, channels, seen), crossed: tb.currentUtc - before };
     });
-    regular.mockRestore();
     expect(results[0].crossed).toBe(1);
     expect(results[0].regularChunks).toBe(true);
     expect(results[0].counters[0].stored).toBeGreaterThan(500);
