@@ -417,14 +417,9 @@ export class SerialRack implements Subsystem {
   onTxByte(port: number, byte: number, frame: FrameFormat): void {
     const h = this.hosts[port];
     if (h.peer === null && h.settings === 'follow') {
-      // No cable, the host samples as the guest sends: the byte as it is. store() spelled out
-      // (this is the last call of a THR write's chain, past V8's inlining budget: a real call).
+      // No cable, the host samples as the guest sends: the byte as it is.
       h.received++;
-      const ring = h.ring;
-      const n = h.written;
-      if (n === ring.length && n < 65536 /* HOST_OUTPUT_KEEP */) grow(h)[n] = byte;
-      else ring[n & (ring.length - 1)] = byte;
-      h.written = n + 1;
+      store(h, byte);
       return;
     }
     this.onTxByteLine(h, byte, frame);
