@@ -128,6 +128,25 @@ describe('LabHost pacing', () => {
     expect(r.clock.ms - t0).toBeLessThan(12);
   });
 
+  it('on schedule, a paced pump runs to where the clock stood when it began, then rests', () => {
+    const r = rig(0.01); // every run takes wall time, so the clock moves during the pump
+    r.host.handle({ kind: 'setSpeed', speed: 3 });
+    r.runFor(500);
+    const m = r.machines[0];
+    for (let i = 0; i < 20; i++) {
+      r.clock.ms += 4;
+      const startMs = r.clock.ms;
+      const target = Math.floor((startMs - 1000) * 1e6 * 3);
+      const runsBefore = m.runs.length;
+      const waitMs = r.host.pump();
+      // Caught up: it stops at the slice's target, in a chunk or two, and asks for a rest.
+      expect(m.nowNs).toBeLessThanOrEqual(target);
+      expect(m.nowNs).toBeGreaterThan(target - 4e6 * 3);
+      expect(m.runs.length - runsBefore).toBeLessThanOrEqual(3);
+      expect(waitMs).toBeGreaterThan(0);
+    }
+  });
+
   it('does not advance while paused, and step advances by exactly the asked time', () => {
     const r = rig();
     r.runFor(100);
