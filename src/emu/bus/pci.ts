@@ -7,7 +7,7 @@
 //   configRead/configWrite(bus, dev, fn, offset, width)   as the CPU's config mechanism sees them
 //   mmioRead/mmioWrite(addr, width), ioRead/ioWrite(port, width)   decoded to BAR handlers
 //                                     (through a table of enabled windows, rebuilt after any BAR
-//                                     or COMMAND change, last window hit tried first)
+//                                     or COMMAND change, the last two windows hit tried first)
 //   assignResources()                 the "BIOS": BAR addresses, interrupt line, decode enable
 //   irqOf(slot)                       the interrupt number INTx of a slot is routed to
 // Not modelled: bridges and other buses (bus ≠ 0 reads all ones), multi-function devices,
@@ -146,8 +146,17 @@ export class PciBus {
    */
   private lastMem: Window | null = null;
   private lastIo: Window | null = null;
+  /**
+   * The window hit before the last one, per kind (same rule as lastMem): a driver that turns
+   * to another BAR and back (the TPCI200 ISR reads STATUS in BAR2, then works in BAR3) finds
+   * it here instead of scanning the table.
+   */
+  private prevMem: Window | null = null;
+  private prevIo: Window | null = null;
   private memOverlap = false;
   private ioOverlap = false;
+  /** Counts decode-table changes: a mapping (MmioRegion) resolved under another value is stale. */
+  decodeGen = 0;
 
   constructor(
     private readonly irq: IrqController,
@@ -407,10 +416,13 @@ export class PciBus {
   // --- memory and IO decode ---------------------------------------------------------------
 
   private invalidateDecode(): void {
+    this.decodeGen++;
     this.memWindows = null;
     this.ioWindows = null;
     this.lastMem = null;
     this.lastIo = null;
+    this.prevMem = null;
+    this.prevIo = null;
   }
 
   /** The enabled, assigned BAR windows of one kind, in slot then BAR order (first match wins). */
@@ -437,30 +449,72 @@ export class PciBus {
     return out;
   }
 
+  /** The decode table of one kind, built if stale (with its overlap flag). */
+  private windows(kind: 'mem' | 'io'): Window[] {
+    const built = kind === 'mem' ? this.memWindows : this.ioWindows;
+    if (built !== null) return built;
+    const list = this.buildWindows(kind);
+    const overlap = list.some((a, i) => list.some((b, j) => j > i && a.base < b.end && b.base < a.end));
+    if (kind === 'mem') {
+      this.memWindows = list;
+      this.memOverlap = overlap;
+    } else {
+      this.ioWindows = list;
+      this.ioOverlap = overlap;
+    }
+    return list;
+  }
+
   private decode(kind: 'mem' | 'io', addr: number): Window | null {
     const last = kind === 'mem' ? this.lastMem : this.lastIo;
     if (last !== null && addr >= last.base && addr < last.end) return last;
-    let list = kind === 'mem' ? this.memWindows : this.ioWindows;
-    if (list === null) {
-      list = this.buildWindows(kind);
-      const overlap = list.some((a, i) => list?.some((b, j) => j > i && a.base < b.end && b.base < a.end));
-      if (kind === 'mem') {
-        this.memWindows = list;
-        this.memOverlap = overlap;
-      } else {
-        this.ioWindows = list;
-        this.ioOverlap = overlap;
-      }
+    const prev = kind === 'mem' ? this.prevMem : this.prevIo;
+    if (prev !== null && addr >= prev.base && addr < prev.end) {
+      // last and prev are set only while no windows overlap: prev is the one window here.
+      this.remember(kind, prev);
+      return prev;
     }
+    const list = this.windows(kind);
     for (let i = 0; i < list.length; i++) {
       const w = list[i];
       if (addr >= w.base && addr < w.end) {
-        if (kind === 'mem') this.lastMem = this.memOverlap ? null : w;
-        else this.lastIo = this.ioOverlap ? null : w;
+        if (!(kind === 'mem' ? this.memOverlap : this.ioOverlap)) this.remember(kind, w);
         return w;
       }
     }
     return null;
+  }
+
+  /**
+   * The memory window every address of [base, base + size) decodes to, or null when that is not
+   * one window (part of the range unclaimed, or windows overlapping: mid-sizing).
+   */
+  memWindowOf(base: number, size: number): Window | null {
+    const list = this.windows('mem');
+    if (this.memOverlap) return null;
+    for (let i = 0; i < list.length; i++) {
+      const w = list[i];
+      if (base >= w.base && base + size <= w.end) return w;
+    }
+    return null;
+  }
+
+  /** A driver's mapping of bus memory (Platform.ioremap): see MmioRegion. */
+  mapMem(base: number, size: number): MmioRegion {
+    if (!Number.isInteger(base) || !Number.isInteger(size) || base < 0 || size <= 0)
+      throw new RangeError(`pci: bad mapping ${base} + ${size}`);
+    return new MmioRegion(this, base, size, this.trace);
+  }
+
+  /** w becomes the last window hit of its kind, the last one before it the previous one. */
+  private remember(kind: 'mem' | 'io', w: Window): void {
+    if (kind === 'mem') {
+      if (this.lastMem !== w) this.prevMem = this.lastMem;
+      this.lastMem = w;
+    } else {
+      if (this.lastIo !== w) this.prevIo = this.lastIo;
+      this.lastIo = w;
+    }
   }
 
   private unclaimed(kind: 'mem' | 'io', addr: number, width: AccessWidth, value: number | undefined): number {
@@ -509,25 +563,28 @@ export class PciBus {
   }
 
   // Memory accesses try the last window hit first (a driver's accesses mostly stay in one BAR):
-  // one bounds check and one call to its handler while no trace is attached. These two stay
-  // small, as their callers inline them, and V8 inlines only so much bytecode into one function;
-  // a miss, or a trace (which decodes only while someone records it), takes the full path.
-  // The window test is on the offset (addr − base in [0, size): the same test as base ≤ addr <
-  // end for every address, NaN included, with one heap number less to load).
+  // one bounds check, one test of the trace and one call to the handler. These two stay small,
+  // as their callers inline them, and V8 inlines only so much bytecode into one function; a
+  // miss, or a trace that records (it decodes every access), takes the full path. The window
+  // test is on the offset (addr − base in [0, size): the same test as base ≤ addr < end for
+  // every address, NaN included, with one heap number less to load).
   mmioRead(addr: number, width: AccessWidth): number {
     const w = this.lastMem;
-    if (w !== null && this.trace === undefined) {
+    if (w !== null) {
       const offset = addr - w.base;
-      if (offset >= 0 && offset < w.size) return w.handler.read(offset, width) >>> 0;
+      const t = this.trace;
+      if (offset >= 0 && offset < w.size && (t === undefined || t.enabled === false))
+        return w.handler.read(offset, width) >>> 0;
     }
-    return this.mmioReadFull(addr, width);
+    return this.read('mem', addr, width);
   }
 
   mmioWrite(addr: number, value: number, width: AccessWidth): void {
     const w = this.lastMem;
-    if (w !== null && this.trace === undefined) {
+    if (w !== null) {
       const offset = addr - w.base;
-      if (offset >= 0 && offset < w.size) {
+      const t = this.trace;
+      if (offset >= 0 && offset < w.size && (t === undefined || t.enabled === false)) {
         // toWidth spelled out (a module-level function is loaded from its cell and checked).
         w.handler.write(
           offset,
@@ -537,28 +594,7 @@ export class PciBus {
         return;
       }
     }
-    this.mmioWriteFull(addr, value, width);
-  }
-
-  private mmioReadFull(addr: number, width: AccessWidth): number {
-    const w = this.lastMem;
-    if (w === null || addr < w.base || addr >= w.end) return this.read('mem', addr, width);
-    const offset = addr - w.base;
-    const v = w.handler.read(offset, width) >>> 0;
-    if (this.trace?.enabled) this.traceAccess('read', w, offset, width, v);
-    return v;
-  }
-
-  private mmioWriteFull(addr: number, value: number, width: AccessWidth): void {
-    const w = this.lastMem;
-    if (w === null || addr < w.base || addr >= w.end) {
-      this.write('mem', addr, width, toWidth(value, width));
-      return;
-    }
-    const offset = addr - w.base;
-    const v = toWidth(value, width);
-    if (this.trace?.enabled) this.traceAccess('write', w, offset, width, v);
-    w.handler.write(offset, v, width);
+    this.write('mem', addr, width, toWidth(value, width));
   }
 
   ioRead(port: number, width: AccessWidth): number {
@@ -620,5 +656,79 @@ export class PciBus {
       s.fn.onCommand?.(s.command);
     }
     this.invalidateDecode();
+  }
+}
+
+/**
+ * A driver's mapping of bus memory [base, base + size) (Platform.ioremap, as Linux's ioremap):
+ * read/write at an offset are mmioRead/mmioWrite(base + offset), decoded the same way. While
+ * the whole mapping lies in one BAR window (no overlap) and no trace records, an access goes
+ * straight to that BAR's handler at a small-integer offset: no decode per access, and no bus
+ * address (above 2^30: a heap number in V8, boxed again for every call it is passed to) on the
+ * way. Anything else (outside the mapping, no single window, tracing) takes the bus's path.
+ */
+export class MmioRegion {
+  /** The window's handler and base − window base, as of decode generation gen (null: none). */
+  private handler: MmioHandler | null = null;
+  private delta = 0;
+  private gen = -1;
+
+  constructor(
+    private readonly bus: PciBus,
+    readonly base: number,
+    readonly size: number,
+    private readonly trace: TraceRing | undefined,
+  ) {}
+
+  read(offset: number, width: AccessWidth): number {
+    const h = this.handler;
+    if (h !== null && this.gen === this.bus.decodeGen && offset >= 0 && offset < this.size) {
+      const t = this.trace;
+      if (t === undefined || t.enabled === false) return h.read(this.delta + offset, width) >>> 0;
+    }
+    return this.readSlow(offset, width);
+  }
+
+  write(offset: number, value: number, width: AccessWidth): void {
+    const h = this.handler;
+    if (h !== null && this.gen === this.bus.decodeGen && offset >= 0 && offset < this.size) {
+      const t = this.trace;
+      if (t === undefined || t.enabled === false) {
+        // toWidth spelled out (a module-level function is loaded from its cell and checked).
+        h.write(
+          this.delta + offset,
+          width === 1 ? value & 0xff : width === 2 ? value & 0xffff : value >>> 0,
+          width,
+        );
+        return;
+      }
+    }
+    this.writeSlow(offset, value, width);
+  }
+
+  private readSlow(offset: number, width: AccessWidth): number {
+    if (this.gen !== this.bus.decodeGen) {
+      this.resolve();
+      return this.read(offset, width);
+    }
+    return this.bus.mmioRead(this.base + offset, width);
+  }
+
+  private writeSlow(offset: number, value: number, width: AccessWidth): void {
+    if (this.gen !== this.bus.decodeGen) {
+      this.resolve();
+      this.write(offset, value, width);
+      return;
+    }
+    this.bus.mmioWrite(this.base + offset, value, width);
+  }
+
+  /** Finds the window the mapping decodes to under the current decode table. */
+  private resolve(): void {
+    const w = this.bus.memWindowOf(this.base, this.size);
+    this.handler = w === null ? null : w.handler;
+    // A small integer (| 0: a field that ever held a double stays a heap number field).
+    this.delta = w === null ? 0 : (this.base - w.base) | 0;
+    this.gen = this.bus.decodeGen;
   }
 }

@@ -20,7 +20,7 @@ import type { EventId, Scheduler } from '../core/scheduler';
 import { check } from '../core/snapshot';
 import type { TraceRing } from '../core/trace';
 import { IrqController, type IrqSink } from './irq-controller';
-import { PciBus } from './pci';
+import { type MmioRegion, PciBus } from './pci';
 import { RamMemory } from './phys-memory';
 import type { AccessWidth, PhysMemory, Platform } from './types';
 
@@ -106,6 +106,10 @@ export class MachinePlatform implements Platform, IrqSink {
 
   mmioWrite(addr: number, value: number, width: AccessWidth): void {
     this.pci.mmioWrite(addr, value, width);
+  }
+
+  ioremap(base: number, size: number): MmioRegion {
+    return this.pci.mapMem(base, size);
   }
 
   ioRead(port: number, width: AccessWidth): number {

@@ -79,6 +79,14 @@ export interface PhysMemory {
   alloc(length: number, align?: number): number;
 }
 
+/** A driver's mapping of bus memory (Platform.ioremap): accesses at offsets inside it. */
+export interface MappedMmio {
+  readonly base: number;
+  readonly size: number;
+  read(offset: number, width: AccessWidth): number;
+  write(offset: number, value: number, width: AccessWidth): void;
+}
+
 /**
  * What a guest kernel may touch: PCI configuration cycles, memory/IO accesses at bus addresses,
  * interrupt registration, and its own RAM. Nothing else: no device objects.
@@ -95,6 +103,12 @@ export interface Platform {
   ): void;
   mmioRead(addr: number, width: AccessWidth): number;
   mmioWrite(addr: number, value: number, width: AccessWidth): void;
+  /**
+   * Maps bus memory [base, base + size) for a driver (Linux's ioremap): the region's
+   * read/write(offset, ...) are mmioRead/mmioWrite(base + offset, ...), the same accesses.
+   * Optional (a platform that wraps another may leave it out): drivers call ioremap() below.
+   */
+  ioremap?(base: number, size: number): MappedMmio;
   ioRead(port: number, width: AccessWidth): number;
   ioWrite(port: number, value: number, width: AccessWidth): void;
   /**
@@ -107,4 +121,24 @@ export interface Platform {
   readonly ram: PhysMemory;
   /** Current virtual time in ns (the guest's clock). */
   nowNs(): number;
+}
+
+/** A mapping made of the platform's mmioRead/mmioWrite, for a platform without ioremap. */
+class AddressMapping implements MappedMmio {
+  constructor(
+    private readonly p: Platform,
+    readonly base: number,
+    readonly size: number,
+  ) {}
+  read(offset: number, width: AccessWidth): number {
+    return this.p.mmioRead(this.base + offset, width);
+  }
+  write(offset: number, value: number, width: AccessWidth): void {
+    this.p.mmioWrite(this.base + offset, value, width);
+  }
+}
+
+/** Maps bus memory for a driver: the platform's ioremap if it has one, else its mmio calls. */
+export function ioremap(p: Platform, base: number, size: number): MappedMmio {
+  return p.ioremap ? p.ioremap(base, size) : new AddressMapping(p, base, size);
 }

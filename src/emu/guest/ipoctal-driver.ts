@@ -8,7 +8,7 @@
 // parity type follows the datasheet (MR1 bit 2 = 1 is odd); `rx` is counted; the driver wakes the
 // tty when room appears, so a close after a write drains instead of waiting closing_wait;
 // chars_in_buffer includes the character still on the wire, so TCSADRAIN waits for TxEMT.
-import type { Platform } from '../bus/types';
+import { ioremap, type MappedMmio, type Platform } from '../bus/types';
 import { ByteQueue, isByteArray } from './byte-queue';
 import type { GuestKernel } from './kernel';
 import { applyOrRollBack } from './rollback';
@@ -139,6 +139,7 @@ export class IpoctalChannel implements TtyDriver {
   /** The line settings last programmed into MR1/MR2/CSR (null = probe values). */
   programmed: Termios | null = null;
   tty!: Tty;
+  // Register offsets inside the board's IO mapping (small integers: see MmioRegion).
   readonly cr: number;
   readonly mr: number;
   readonly sr: number;
@@ -148,23 +149,23 @@ export class IpoctalChannel implements TtyDriver {
   readonly txBit: number;
 
   constructor(
-    private readonly p: Platform,
+    /** The board's IO space, mapped (ipoctal_inst_slot's ioremap). */
+    private readonly io: MappedMmio,
     readonly index: number,
-    ioBase: number,
     private readonly boardId: number,
   ) {
-    const base = ioBase + 0x10 * index;
+    const base = 0x10 * index;
     this.mr = base + CH_MR;
     this.sr = base + CH_SR;
     this.cr = base + CH_CR;
     this.data = base + CH_RHR;
-    this.isrAddr = ioBase + 0x20 * (index >> 1) + BLK_ISR;
+    this.isrAddr = 0x20 * (index >> 1) + BLK_ISR;
     this.rxBit = index & 1 ? 0x20 : 0x02;
     this.txBit = index & 1 ? 0x10 : 0x01;
   }
 
   private writeCr(v: number): void {
-    this.p.mmioWrite(this.cr, v, 1);
+    this.io.write(this.cr, v, 1);
   }
 
   /** RX/TX off, reset RX, TX, error status and the MR pointer. */
@@ -176,9 +177,9 @@ export class IpoctalChannel implements TtyDriver {
   /** Probe programming: 8 bits with parity, stop code 0, 9600/9600 (Linux's values). */
   probeChannel(): void {
     this.resetChannel();
-    this.p.mmioWrite(this.mr, 0x03, 1);
-    this.p.mmioWrite(this.mr, 0x00, 1);
-    this.p.mmioWrite(this.sr, 0xbb, 1);
+    this.io.write(this.mr, 0x03, 1);
+    this.io.write(this.mr, 0x00, 1);
+    this.io.write(this.sr, 0xbb, 1);
   }
 
   open(): void {
@@ -218,9 +219,9 @@ export class IpoctalChannel implements TtyDriver {
     this.txOn = false;
     const regs = termiosToRegs(t, this.boardId);
     if (!regs) return t;
-    this.p.mmioWrite(this.mr, regs.mr1, 1);
-    this.p.mmioWrite(this.mr, regs.mr2, 1);
-    this.p.mmioWrite(this.sr, regs.csr, 1);
+    this.io.write(this.mr, regs.mr1, 1);
+    this.io.write(this.mr, regs.mr2, 1);
+    this.io.write(this.sr, regs.csr, 1);
     if (this.rxEnabled) this.writeCr(CR_ENABLE_RX);
     this.programmed = regs.applied;
     return regs.applied;
@@ -231,8 +232,8 @@ export class IpoctalChannel implements TtyDriver {
 
   /** This channel's part of the interrupt handler (§3.8 ISR step 2). */
   service(): void {
-    const isr = this.p.mmioRead(this.isrAddr, 1);
-    const sr = this.p.mmioRead(this.sr, 1);
+    const isr = this.io.read(this.isrAddr, 1);
+    const sr = this.io.read(this.sr, 1);
     if ((isr & 0x44) /* ISR_DELTA_BREAK_AB */ !== 0) this.writeCr(CR_RESET_BREAK_CHANGE);
     if ((sr & 0x08) /* SR_TXEMT */ !== 0 && this.ring.length === 0 && this.txOn === true) {
       this.writeCr(CR_DISABLE_TX);
@@ -248,17 +249,17 @@ export class IpoctalChannel implements TtyDriver {
     // its own), and then, unlike Linux's one byte per interrupt, keeps filling THR while SR
     // shows TxRDY: one byte per TxRDY seen, never a write while the holding register is full.
     if ((isr & this.txBit) !== 0 && (sr & 0x04) /* SR_TXRDY */ !== 0 && this.ring.length > 0) {
-      const p = this.p;
+      const io = this.io;
       const ring = this.ring;
       const stats = this.stats;
       const thrAddr = this.data;
       const srAddr = this.sr;
       let txSr = sr;
       do {
-        p.mmioWrite(thrAddr, ring.shift(), 1);
+        io.write(thrAddr, ring.shift(), 1);
         stats.tx++;
         if (ring.length === 0) break;
-        txSr = p.mmioRead(srAddr, 1);
+        txSr = io.read(srAddr, 1);
       } while ((txSr & 0x04) /* SR_TXRDY */ !== 0);
       this.tty?.wakeup();
     }
@@ -270,16 +271,16 @@ export class IpoctalChannel implements TtyDriver {
    * programs it) that bit is SR's RxRDY, so the loop tests the SR it needs anyway.
    */
   private receiveLoop(firstSr: number): void {
-    const p = this.p;
+    const io = this.io;
     const rhrAddr = this.data;
     const srAddr = this.sr;
     let sr = firstSr;
     do {
-      const value = p.mmioRead(rhrAddr, 1);
+      const value = io.read(rhrAddr, 1);
       const flag = (sr & 0xf0) /* SR_ERRORS */ !== 0 ? this.receiveErrors(sr) : 'normal';
       this.stats.rx++;
       this.tty?.receive(value, flag);
-      sr = p.mmioRead(srAddr, 1);
+      sr = io.read(srAddr, 1);
     } while ((sr & 0x01) /* SR_RXRDY */ !== 0);
     this.tty?.flipPush();
   }
@@ -335,6 +336,7 @@ export class IpoctalBoard {
   readonly ttys: Tty[] = [];
   /** Interrupt handler invocations (for the stats command). */
   irqCount = 0;
+  private intSpace: MappedMmio | null = null;
 
   constructor(
     private readonly p: Platform,
@@ -351,19 +353,22 @@ export class IpoctalBoard {
 
   /** ipoctal_inst_slot (§3.8 probe steps 1–5). */
   install(kernel: GuestKernel): void {
-    const io = this.dev.io.base;
+    // The IO, INT and MEM8 spaces mapped, as Linux's ipoctal_inst_slot does.
+    const io = ioremap(this.p, this.dev.io.base, this.dev.io.size);
+    this.intSpace = ioremap(this.p, this.dev.int.base, this.dev.int.size);
+    const mem8 = ioremap(this.p, this.dev.mem8.base, this.dev.mem8.size);
     for (let c = 0; c < 8; c++) {
-      const ch = new IpoctalChannel(this.p, c, io, this.boardId);
+      const ch = new IpoctalChannel(io, c, this.boardId);
       ch.probeChannel();
       this.channels.push(ch);
     }
     for (let k = 0; k < 4; k++) {
-      const block = io + 0x20 * k;
-      this.p.mmioWrite(block + BLK_ACR, 0x80, 1);
-      this.p.mmioWrite(block + BLK_OPCR, 0x80, 1);
-      this.p.mmioWrite(block + BLK_IMR, IMR_PROBE, 1);
+      const block = 0x20 * k;
+      io.write(block + BLK_ACR, 0x80, 1);
+      io.write(block + BLK_OPCR, 0x80, 1);
+      io.write(block + BLK_IMR, IMR_PROBE, 1);
     }
-    this.p.mmioWrite(this.dev.mem8.base + 1, 0x01, 1);
+    mem8.write(1, 0x01, 1);
     for (const ch of this.channels) {
       const tty = new Tty(this.deviceName(ch.index), ch);
       ch.tty = tty;
@@ -379,9 +384,9 @@ export class IpoctalBoard {
   /** ipoctal_irq_handler: acknowledge both lines, then service every channel. */
   handleIrq(): void {
     this.irqCount++;
-    const intBase = this.dev.int.base;
-    this.p.mmioRead(intBase, 2);
-    this.p.mmioRead(intBase + 2, 2);
+    const int = this.intSpace as MappedMmio; // mapped at install, before the IRQ is requested
+    int.read(0, 2);
+    int.read(2, 2);
     for (const ch of this.channels) ch.service();
   }
 

@@ -1,7 +1,7 @@
 // Guest driver for the TEWS TPCI200 IndustryPack carrier (ipack.md §1.7) and the IndustryPack
 // bus core it registers (§2.4 ID read and CRC, §2.5 driver binding). The register conversation
 // follows Linux's tpci200 + ipack core in order; all hardware access goes through the Platform.
-import type { Platform } from '../bus/types';
+import { ioremap, type MappedMmio, type Platform } from '../bus/types';
 import type { GuestKernel } from './kernel';
 import { enableDevice, type GuestPciDev, pciName } from './pci-enum';
 
@@ -92,8 +92,8 @@ export interface Tpci200Snapshot {
 
 export class Tpci200Driver {
   readonly name = 'tpci200';
-  private bar0 = 0;
-  private bar2 = 0;
+  /** BAR2 (carrier registers), mapped at probe as Linux's tpci200 does (BAR0 too, for probe only). */
+  private regs: MappedMmio | null = null;
   private bar3 = 0;
   private bar4 = 0;
   private bar5 = 0;
@@ -133,17 +133,17 @@ export class Tpci200Driver {
       return false;
     }
     enableDevice(this.p, d);
-    this.bar0 = b0.base;
-    this.bar2 = b2.base;
+    const lcr = ioremap(this.p, b0.base, b0.size);
+    this.regs = ioremap(this.p, b2.base, b2.size);
     this.bar3 = b3.base;
     this.bar4 = b4.base;
     this.bar5 = b5.base;
     // LAS1 and LAS2 big-endian: PCI byte offset = IP byte address.
     for (const off of [PLX_LAS1BRD, PLX_LAS2BRD]) {
-      const brd = this.p.mmioRead(this.bar0 + off, 4) >>> 0;
-      this.p.mmioWrite(this.bar0 + off, (brd | PLX_BIG_ENDIAN) >>> 0, 4);
+      const brd = lcr.read(off, 4) >>> 0;
+      lcr.write(off, (brd | PLX_BIG_ENDIAN) >>> 0, 4);
     }
-    for (let s = 0; s < TPCI200_NB_SLOT; s++) this.p.mmioWrite(this.control(s), 0, 2);
+    for (let s = 0; s < TPCI200_NB_SLOT; s++) this.carrier.write(this.control(s), 0, 2);
     this.irq = d.interruptLine;
     this.kernel.requestIrq(this.irq, this.isr);
     d.driver = 'tpci200';
@@ -152,20 +152,26 @@ export class Tpci200Driver {
     return true;
   }
 
+  /** BAR2 as mapped at probe (the driver touches it only once bound). */
+  private get carrier(): MappedMmio {
+    return this.regs as MappedMmio;
+  }
+
+  /** Offset of a slot's IP_x_CONTROL register in BAR2. */
   private control(slot: number): number {
-    return this.bar2 + TPCI200_CONTROL_A + 2 * slot;
+    return TPCI200_CONTROL_A + 2 * slot;
   }
 
   private rmwControl(slot: number, set: number, clear: number): void {
-    const v = this.p.mmioRead(this.control(slot), 2);
-    this.p.mmioWrite(this.control(slot), ((v & ~clear) | set) & 0xffff, 2);
+    const v = this.carrier.read(this.control(slot), 2);
+    this.carrier.write(this.control(slot), ((v & ~clear) | set) & 0xffff, 2);
   }
 
   /** ipack_device_init + ipack_device_add for one slot. */
   private initSlot(slot: number): void {
     const devName = `ipack-dev.${this.busNr}.${slot}`;
     this.rmwControl(slot, 0, CTRL_CLK32);
-    this.p.mmioWrite(this.bar2 + TPCI200_STATUS, 0x1000 << slot, 2);
+    this.carrier.write(TPCI200_STATUS, 0x1000 << slot, 2);
     const idBase = this.bar3 + 0x100 * slot + 0x80;
     const r8 = (off: number) => this.p.mmioRead(idBase + off, 1);
     const ipac = [0x49, 0x50, 0x41];
@@ -222,7 +228,7 @@ export class Tpci200Driver {
         this.rmwControl(slot, 0, CTRL_INT_EN);
         this.slotHandlers[slot] = undefined;
       },
-      getClockrate: () => (this.p.mmioRead(this.control(slot), 2) & CTRL_CLK32 ? 32 : 8),
+      getClockrate: () => (this.carrier.read(this.control(slot), 2) & CTRL_CLK32 ? 32 : 8),
     };
     this.ipackDevices.push(dev);
     this.kernel.printk(
@@ -235,7 +241,7 @@ export class Tpci200Driver {
 
   /** tpci200_interrupt: read STATUS, dispatch each pending slot, disable orphans. */
   handleIrq(): boolean {
-    const status = this.p.mmioRead(this.bar2 + TPCI200_STATUS, 2);
+    const status = this.carrier.read(TPCI200_STATUS, 2);
     if ((status & 0xff) === 0) {
       this.spurious++;
       return false;
