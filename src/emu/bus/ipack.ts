@@ -110,6 +110,11 @@ export class IpackBus {
    * common cycles through it without a call into the bus.
    */
   private readonly answering: (IpackModule | null)[] = [null, null, null, null];
+  /**
+   * Every request line's level as one number, bit 2·slot + line (what irqLevel reads): the
+   * carrier's STATUS takes all eight at once. Kept with slots[].irq by setIrq and restore.
+   */
+  private levels = 0;
   /** describe(): module text → "<kind>.<slot> <text>", per slot. */
   private readonly describeCache = IP_SLOT_NAMES.map(() => new Map<string, string>());
 
@@ -152,12 +157,19 @@ export class IpackBus {
     return this.slots[slot]?.irq[line] ?? false;
   }
 
+  /** Every request line's level, bit 2·slot + line set while the line is active. */
+  get irqLevels(): number {
+    return this.levels;
+  }
+
   /** A module drives a request line (through its SlotPort). */
   setIrq(slot: number, line: IpLine, active: boolean): void {
     const s = this.slots[slot];
     const level = active && !s.inReset;
     if (s.irq[line] === level) return;
     s.irq[line] = level;
+    const bit = 1 << (2 * slot + line);
+    this.levels = level ? this.levels | bit : this.levels & ~bit;
     const sinks = this.sinks;
     for (let i = 0; i < sinks.length; i++) sinks[i].ipIrqChanged(slot, line, level);
   }
@@ -245,9 +257,12 @@ export class IpackBus {
   restore(snap: { v: 1; inReset: boolean[]; irq: boolean[][] }): void {
     if (snap?.v !== 1 || snap.inReset?.length !== IP_SLOT_COUNT || snap.irq?.length !== IP_SLOT_COUNT)
       throw new Error('ipack bus snapshot: bad data');
+    this.levels = 0;
     this.slots.forEach((s, i) => {
       s.inReset = snap.inReset[i];
       s.irq = [snap.irq[i][0], snap.irq[i][1]];
+      if (s.irq[0]) this.levels |= 1 << (2 * i);
+      if (s.irq[1]) this.levels |= 1 << (2 * i + 1);
       this.answering[i] = s.inReset ? null : (s.module ?? null);
     });
   }

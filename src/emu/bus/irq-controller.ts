@@ -27,8 +27,17 @@ class FnSink implements IrqSink {
   }
 }
 
+/** An interrupt number a table index can hold (the PCI PIRQs are 16–19). */
+const isSmallIrq = (irq: number) => irq >>> 0 === irq && irq < 256;
+
 export class IrqController {
-  private readonly asserted = new Map<number, Set<string>>();
+  /**
+   * Per interrupt number, the sources driving it high (a Set's job: no duplicates; it is an
+   * array because it holds zero or one names almost always). By number in an array for
+   * 0–255 (a level change is one indexed load, not a hash lookup), in a map for any other.
+   */
+  private readonly small: (string[] | undefined)[] = new Array(256).fill(undefined);
+  private readonly other = new Map<number, string[]>();
   /**
    * Objects, not closures: a closure is a call target that dies with its owner, and optimised
    * code that inlined it is thrown away then.
@@ -45,40 +54,52 @@ export class IrqController {
     this.sinks.push(sink);
   }
 
+  private sourcesOf(irq: number): string[] | undefined {
+    return isSmallIrq(irq) ? this.small[irq] : this.other.get(irq);
+  }
+
   /** Drives one source of an interrupt number high or low. */
   setSource(irq: number, source: string, level: boolean): void {
-    let set = this.asserted.get(irq);
-    const before = set !== undefined && set.size > 0;
+    let list = this.sourcesOf(irq);
     if (level) {
-      if (!set) {
-        set = new Set();
-        this.asserted.set(irq, set);
-      } else if (set.has(source)) return;
-      set.add(source);
-    } else if (!set?.delete(source)) return;
-    const after = set !== undefined && set.size > 0;
-    if (before !== after) {
-      const sinks = this.sinks;
-      for (let i = 0; i < sinks.length; i++) sinks[i].irqChanged(irq, after);
+      if (list === undefined) {
+        list = [];
+        if (isSmallIrq(irq)) this.small[irq] = list;
+        else this.other.set(irq, list);
+      } else if (list.indexOf(source) >= 0) return;
+      list.push(source);
+      if (list.length === 1) this.notify(irq, true);
+    } else {
+      const i = list === undefined ? -1 : list.indexOf(source);
+      if (list === undefined || i < 0) return;
+      list.splice(i, 1);
+      if (list.length === 0) this.notify(irq, false);
     }
   }
 
+  private notify(irq: number, level: boolean): void {
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) sinks[i].irqChanged(irq, level);
+  }
+
   isAsserted(irq: number): boolean {
-    const set = this.asserted.get(irq);
-    return set !== undefined && set.size > 0;
+    const list = this.sourcesOf(irq);
+    return list !== undefined && list.length > 0;
   }
 
   /** Sources driving irq high, sorted (for the UI and tests). */
   assertedSources(irq: number): string[] {
-    return [...(this.asserted.get(irq) ?? [])].sort();
+    return [...(this.sourcesOf(irq) ?? [])].sort();
   }
 
   /** Interrupt numbers currently asserted, ascending. */
   assertedIrqs(): number[] {
-    return [...this.asserted.entries()]
-      .filter(([, s]) => s.size > 0)
-      .map(([irq]) => irq)
-      .sort((a, b) => a - b);
+    const out: number[] = [];
+    this.small.forEach((list, irq) => {
+      if (list !== undefined && list.length > 0) out.push(irq);
+    });
+    for (const [irq, list] of this.other) if (list.length > 0) out.push(irq);
+    return out.sort((a, b) => a - b);
   }
 
   snapshot(): IrqControllerSnapshot {
@@ -97,7 +118,13 @@ export class IrqController {
         `irq controller: bad source list for ${k}`,
       );
     }
-    this.asserted.clear();
-    for (const [k, v] of Object.entries(s.asserted)) this.asserted.set(Number(k), new Set(v));
+    this.small.fill(undefined);
+    this.other.clear();
+    for (const [k, v] of Object.entries(s.asserted)) {
+      const irq = Number(k);
+      const list = [...new Set(v)];
+      if (isSmallIrq(irq)) this.small[irq] = list;
+      else this.other.set(irq, list);
+    }
   }
 }

@@ -48,10 +48,25 @@ export interface PlatformSnapshot {
   passes: Record<string, number>;
 }
 
+/** One interrupt number's delivery state. */
+class IrqDelivery {
+  /** Registered handlers (replaced, never changed in place: a pass may be running one). */
+  handlers: (() => void)[] = [];
+  /** The scheduled delivery event, 0 = none. */
+  pending: EventId = 0;
+  /** Consecutive passes without the level dropping (0 = none counted). */
+  passes = 0;
+  constructor(readonly irq: number) {}
+}
+
 export class MachinePlatform implements Platform, IrqSink {
-  private readonly handlers = new Map<number, (() => void)[]>();
-  private readonly pending = new Map<number, EventId>();
-  private readonly passes = new Map<number, number>();
+  /**
+   * Delivery state per interrupt number: by number in an array for 0–255 (every level change
+   * and every delivery looks it up: one indexed load, not three hash lookups), in a map for
+   * any other number. Created on first use, never removed.
+   */
+  private readonly small: (IrqDelivery | undefined)[] = new Array(256).fill(undefined);
+  private readonly other = new Map<number, IrqDelivery>();
   private readonly owner: number;
   private readonly retriggerNs: number;
   /** Count of level changes on any interrupt number (tells a pass that made progress). */
@@ -74,11 +89,30 @@ export class MachinePlatform implements Platform, IrqSink {
     irq.addSink(this);
   }
 
+  /** The delivery state of an interrupt number, made on first use. */
+  private stateOf(irq: number): IrqDelivery {
+    const small = irq >>> 0 === irq && irq < 256;
+    let st = small ? this.small[irq] : this.other.get(irq);
+    if (st === undefined) {
+      st = new IrqDelivery(irq);
+      if (small) this.small[irq] = st;
+      else this.other.set(irq, st);
+    }
+    return st;
+  }
+
+  /** Every delivery state made so far, by ascending interrupt number. */
+  private states(): IrqDelivery[] {
+    const out = this.small.filter((st): st is IrqDelivery => st !== undefined);
+    return out.concat([...this.other.values()]).sort((a, b) => a.irq - b.irq);
+  }
+
   /** An interrupt number's level changed (IrqSink). */
   irqChanged(n: number, level: boolean): void {
     this.changes++;
-    if (level) this.schedule(n, 0);
-    else this.passes.delete(n);
+    const st = this.stateOf(n);
+    if (level) this.schedule(st, 0);
+    else st.passes = 0;
   }
 
   nowNs(): number {
@@ -123,44 +157,43 @@ export class MachinePlatform implements Platform, IrqSink {
   // Handler lists are replaced, never changed in place, so a pass can run one while a handler
   // frees or requests an interrupt.
   requestIrq(irq: number, handler: () => void): void {
-    this.handlers.set(irq, [...(this.handlers.get(irq) ?? []), handler]);
-    if (this.irq.isAsserted(irq)) this.schedule(irq, 0);
+    const st = this.stateOf(irq);
+    st.handlers = [...st.handlers, handler];
+    if (this.irq.isAsserted(irq)) this.schedule(st, 0);
   }
 
   freeIrq(irq: number, handler: () => void): void {
-    const list = this.handlers.get(irq);
-    if (!list) return;
-    const i = list.indexOf(handler);
-    if (i >= 0)
-      this.handlers.set(
-        irq,
-        list.filter((_, k) => k !== i),
-      );
+    const st = this.stateOf(irq);
+    const i = st.handlers.indexOf(handler);
+    if (i >= 0) st.handlers = st.handlers.filter((_, k) => k !== i);
   }
 
   /** Interrupt numbers with a delivery event scheduled, ascending. */
   pendingDeliveries(): number[] {
-    return [...this.pending.keys()].sort((a, b) => a - b);
+    return this.states()
+      .filter((st) => st.pending !== 0)
+      .map((st) => st.irq);
   }
 
-  private schedule(irq: number, delayNs: number): void {
-    if (this.pending.has(irq) || !(this.handlers.get(irq)?.length ?? 0)) return;
-    this.pending.set(irq, this.sched.after(delayNs, this.owner, 0, irq, IRQ_PRIORITY));
+  private schedule(st: IrqDelivery, delayNs: number): void {
+    if (st.pending !== 0 || st.handlers.length === 0) return;
+    st.pending = this.sched.after(delayNs, this.owner, 0, st.irq, IRQ_PRIORITY);
   }
 
   private deliver(irq: number): void {
-    this.pending.delete(irq);
+    const st = this.stateOf(irq);
+    st.pending = 0;
     for (let pass = 0; pass < MAX_PASSES_PER_EVENT; pass++) {
       if (!this.irq.isAsserted(irq)) {
-        this.passes.delete(irq);
+        st.passes = 0;
         return;
       }
-      const list = this.handlers.get(irq);
-      if (!list || list.length === 0) return; // nobody listens; a later requestIrq delivers
+      const list = st.handlers;
+      if (list.length === 0) return; // nobody listens; a later requestIrq delivers
       const changesBefore = this.changes;
       for (let i = 0; i < list.length; i++) list[i]();
-      const n = (this.passes.get(irq) ?? 0) + 1;
-      this.passes.set(irq, n);
+      const n = st.passes + 1;
+      st.passes = n;
       if (n === STORM_PASSES)
         this.trace?.record(
           'guest-error',
@@ -174,16 +207,18 @@ export class MachinePlatform implements Platform, IrqSink {
       if (this.changes === changesBefore) break; // no progress: the CPU leaves and re-enters later
     }
     if (this.irq.isAsserted(irq)) {
-      const storm = (this.passes.get(irq) ?? 0) >= STORM_PASSES;
-      this.schedule(irq, storm ? this.stormBackoffNs : this.retriggerNs);
-    } else this.passes.delete(irq);
+      const storm = st.passes >= STORM_PASSES;
+      this.schedule(st, storm ? this.stormBackoffNs : this.retriggerNs);
+    } else st.passes = 0;
   }
 
   snapshot(): PlatformSnapshot {
     const pending: Record<string, number> = {};
-    for (const [irq, id] of this.pending) pending[String(irq)] = id;
     const passes: Record<string, number> = {};
-    for (const [irq, n] of this.passes) passes[String(irq)] = n;
+    for (const st of this.states()) {
+      if (st.pending !== 0) pending[String(st.irq)] = st.pending;
+      if (st.passes !== 0) passes[String(st.irq)] = st.passes;
+    }
     return { v: 1, pending, passes };
   }
 
@@ -192,10 +227,12 @@ export class MachinePlatform implements Platform, IrqSink {
     check(s?.v === 1 && typeof s.pending === 'object' && typeof s.passes === 'object', 'platform: version');
     for (const [k, id] of Object.entries(s.pending))
       check(Number.isInteger(Number(k)) && Number.isInteger(id), 'platform: pending');
-    this.pending.clear();
-    this.passes.clear();
-    for (const [k, id] of Object.entries(s.pending)) this.pending.set(Number(k), id);
-    for (const [k, n] of Object.entries(s.passes)) this.passes.set(Number(k), n);
+    for (const st of this.states()) {
+      st.pending = 0;
+      st.passes = 0;
+    }
+    for (const [k, id] of Object.entries(s.pending)) this.stateOf(Number(k)).pending = id;
+    for (const [k, n] of Object.entries(s.passes)) this.stateOf(Number(k)).passes = n;
   }
 }
 

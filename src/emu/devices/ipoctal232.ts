@@ -120,9 +120,12 @@ export class IpOctal232 implements IpackModule, SccIrqSink {
     this.updateIrq();
   }
 
-  /** A block request of the SCC changed (SccIrqSink). */
-  sccIrqChanged(): void {
-    this.updateIrq();
+  /** A block request of the SCC changed (SccIrqSink): only its line (INT0: A+B, INT1: C+D) can. */
+  sccIrqChanged(block: number): void {
+    const scc = this.scc;
+    if (!scc || !this.port) return;
+    const line: IpLine = block < 2 ? 0 : 1;
+    this.port.setIrq(line, scc.irqLevel(2 * line) || scc.irqLevel(2 * line + 1));
   }
 
   private updateIrq(): void {

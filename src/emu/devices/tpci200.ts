@@ -196,6 +196,13 @@ export class Tpci200 implements PciFunction, IpackIrqSink {
   private bigEndian = [false, false, false];
   private intcsr = 0x41;
   private control = [0, 0, 0, 0];
+  /**
+   * Derived from control (syncControl after every change), by STATUS bit: lines in edge mode
+   * (bit 2·slot + line), lines enabled, and the timeout/error bits that raise LINTi1.
+   */
+  private edgeMask = 0;
+  private enMask = 0;
+  private lintMask = 0;
   private resetBits = 0;
   private edgeLatch = 0;
   private timeout = 0;
@@ -255,6 +262,7 @@ export class Tpci200 implements PciFunction, IpackIrqSink {
     this.syncLanes();
     this.intcsr = 0x41;
     this.control = [0, 0, 0, 0];
+    this.syncControl();
     this.resetBits = 0;
     // PCI RST# resets the carrier, which pulses every slot's IP RESET#.
     for (let s = 0; s < 4; s++) {
@@ -311,17 +319,32 @@ export class Tpci200 implements PciFunction, IpackIrqSink {
 
   // --- BAR2: carrier registers -----------------------------------------------------------------
 
-  private status(): number {
-    let v = this.timeout << 12;
+  /** The masks of control, by STATUS bit (see edgeMask). */
+  private syncControl(): void {
+    let edge = 0;
+    let en = 0;
+    let lint = 0;
     for (let s = 0; s < 4; s++) {
       const ctl = this.control[s];
       for (let n = 0; n < 2; n++) {
-        const b = 1 << (2 * s + n);
-        if (ctl & CTL_EDGE[n] ? this.edgeLatch & b : ctl & CTL_EN[n] && this.ipack.irqLevel(s, n as IpLine))
-          v |= b;
+        if (ctl & CTL_EDGE[n]) edge |= 1 << (2 * s + n);
+        if (ctl & CTL_EN[n]) en |= 1 << (2 * s + n);
       }
+      if (ctl & CTL_TIME_INT_EN) lint |= 1 << (12 + s);
+      if (ctl & CTL_ERR_INT_EN) lint |= 1 << (8 + s);
     }
-    return v; // ERROR# (bits 11:8) is never asserted by the modules we have
+    this.edgeMask = edge;
+    this.enMask = en;
+    this.lintMask = lint;
+  }
+
+  // STATUS and LINTi1 are read on every interrupt and every request-line change: bit masks
+  // (derived from control) over the bus's eight line levels, no loop over slots.
+  private status(): number {
+    // A line in edge mode shows its latch; in level mode, its level while enabled.
+    const levels = this.ipack.irqLevels & this.enMask & ~this.edgeMask;
+    // ERROR# (bits 11:8) is never asserted by the modules we have.
+    return (this.timeout << 12) | (this.edgeLatch & this.edgeMask) | levels;
   }
 
   private carrierRead(offset: number, width: AccessWidth): number {
@@ -366,6 +389,7 @@ export class Tpci200 implements PciFunction, IpackIrqSink {
       for (const n of [0, 1] as const) {
         if ((old ^ this.control[s]) & CTL_EDGE[n]) this.edgeLatch &= ~(1 << (2 * s + n));
       }
+      this.syncControl();
     } else if (offset === 0x0a) {
       this.resetBits = v & 0xf;
       for (let s = 0; s < 4; s++) this.ipack.setReset(s, ((this.resetBits >> s) & 1) === 1);
@@ -506,20 +530,14 @@ export class Tpci200 implements PciFunction, IpackIrqSink {
   /** An IP module's request line changed (IpackIrqSink). */
   ipIrqChanged(slot: number, line: IpLine, active: boolean): void {
     const b = 1 << (2 * slot + line);
-    if (active && this.control[slot] & CTL_EDGE[line] && this.control[slot] & CTL_EN[line])
-      this.edgeLatch |= b;
+    if (active && (this.edgeMask & this.enMask & b) !== 0) this.edgeLatch |= b;
     this.updateIrq();
   }
 
   /** The carrier's interrupt output, wired to PLX LINTi1. */
   private lint1(): boolean {
-    const st = this.status();
-    if (st & 0xff) return true;
-    for (let s = 0; s < 4; s++) {
-      if (this.control[s] & CTL_TIME_INT_EN && (st >> (12 + s)) & 1) return true;
-      if (this.control[s] & CTL_ERR_INT_EN && (st >> (8 + s)) & 1) return true;
-    }
-    return false;
+    // Any slot's INT bit, or a timeout/error bit whose IP_x_CONTROL enables it.
+    return (this.status() & (0xff | this.lintMask)) !== 0;
   }
 
   /** INTA# = (LINTi1 active and enabled, or the software interrupt) and PCI interrupts enabled. */
@@ -629,6 +647,7 @@ export class Tpci200 implements PciFunction, IpackIrqSink {
     this.syncLanes();
     this.intcsr = s.intcsr;
     this.control = [...s.control];
+    this.syncControl();
     this.resetBits = s.reset;
     this.edgeLatch = s.edgeLatch;
     this.timeout = s.timeout;
