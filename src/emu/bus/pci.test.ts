@@ -191,3 +191,67 @@ describe('PciBus configuration space', () => {
     expect(fn.log).toEqual(['r0:64:4', 'r2:4096:4', 'r0:64:4']);
   });
 });
+
+describe('PciBus mappings (Platform.ioremap)', () => {
+  /** The handler calls and trace records of a run of accesses, made through f. */
+  function observe(f: (bus: PciBus, mem: number) => void, traceOn: boolean) {
+    const { bus, fn, trace } = rig();
+    trace.enabled = traceOn;
+    bus.assignResources();
+    f(bus, bus.barAddress(3, 0));
+    const recs = trace
+      .since(0)
+      .map((r) => `${r.kind} ${r.space} ${r.offset} ${r.width} ${r.value} ${r.text}`);
+    return { log: fn.log, recs };
+  }
+
+  // Inside BAR0, past its end (unclaimed), after decode is disabled and enabled again, after the
+  // BAR moved: a mapping must make exactly the accesses mmioRead/mmioWrite at base + offset make.
+  const script =
+    (read: (o: number, w: 1 | 2 | 4) => number, write: (o: number, v: number, w: 1 | 2 | 4) => void) =>
+    (bus: PciBus, mem: number) => {
+      const out: number[] = [];
+      out.push(read(4, 4), read(0x7f, 1), read(0x80, 2));
+      write(8, 0x1_2345, 2);
+      write(0x90, 7, 1);
+      bus.configWrite(0, 3, 0, 0x04, 0x0001, 2); // memory decode off
+      out.push(read(4, 1));
+      bus.configWrite(0, 3, 0, 0x04, 0x0003, 2);
+      out.push(read(6, 2));
+      bus.configWrite(0, 3, 0, 0x10, mem + 0x1000, 4); // BAR0 moves away from the mapping
+      out.push(read(4, 4));
+      write(12, 0xff, 1);
+      bus.configWrite(0, 3, 0, 0x10, mem, 4);
+      out.push(read(4, 4));
+      write(-4, 3, 4);
+      expect(out.length).toBe(7);
+      (bus as unknown as { out: number[] }).out = out;
+    };
+
+  for (const traceOn of [false, true]) {
+    it(`makes the same accesses as mmioRead/mmioWrite at base + offset (trace ${traceOn ? 'on' : 'off'})`, () => {
+      let viaMap: number[] = [];
+      let viaBus: number[] = [];
+      const a = observe((bus, mem) => {
+        const m = bus.mapMem(mem, 0x80); // BAR0, 128 bytes
+        script(
+          (o, w) => m.read(o, w),
+          (o, v, w) => m.write(o, v, w),
+        )(bus, mem);
+        viaMap = (bus as unknown as { out: number[] }).out;
+      }, traceOn);
+      const b = observe((bus, mem) => {
+        script(
+          (o, w) => bus.mmioRead(mem + o, w),
+          (o, v, w) => bus.mmioWrite(mem + o, v, w),
+        )(bus, mem);
+        viaBus = (bus as unknown as { out: number[] }).out;
+      }, traceOn);
+      expect(viaMap).toEqual(viaBus);
+      expect(a.log).toEqual(b.log);
+      expect(a.recs).toEqual(b.recs);
+      expect(a.log.length).toBeGreaterThan(4);
+      if (traceOn) expect(a.recs.length).toBeGreaterThan(4);
+    });
+  }
+});
