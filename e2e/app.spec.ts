@@ -257,3 +257,33 @@ test('the latency view follows the chosen stats interval', async ({ page }) => {
   await input.press('Enter');
   await expect(page.getByRole('figure', { name: 'QMP response' })).toContainText('"interval_length": 5');
 });
+
+test('each section link brings its heading into view just below the sticky header', async ({ page }) => {
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  const header = page.getByRole('banner');
+  const viewport = page.viewportSize();
+  // From the top of the page every time: the longest jumps cross the most unrendered panels.
+  for (const label of ['TDC', 'Bus trace', 'Latency', 'Serial', 'Disks', 'Export']) {
+    await page.evaluate('window.scrollTo(0, 0)');
+    await nav.getByRole('link', { name: label, exact: true }).click();
+    const id = ((await nav.getByRole('link', { name: label, exact: true }).getAttribute('href')) ?? '').slice(
+      1,
+    );
+    const heading = page.locator(`[id="${id}"]`);
+    await expect
+      .poll(
+        async () => {
+          const h = await heading.boundingBox();
+          const bar = await header.boundingBox();
+          return (
+            h !== null &&
+            bar !== null &&
+            h.y >= bar.y + bar.height &&
+            h.y + h.height <= (viewport?.height ?? 0)
+          );
+        },
+        { message: `${label} heading below the header and on screen` },
+      )
+      .toBe(true);
+  }
+});

@@ -1,6 +1,6 @@
 // The header: virtual clock, speed control (×1, ×10, ×100, max, or a typed-in speed), pause/resume
 // and single step.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { SPEEDS, type Speed } from '../../worker/protocol';
 import { formatClock } from '../format';
 import { pause, resume, setSpeed, step } from '../lab-client';
@@ -23,9 +23,22 @@ export function LabHeader() {
   // The Linux guest: the clock follows v86's wall-clock time, so speed and step do not apply.
   const realtime = useLab((s) => s.clock === 'realtime');
   const [stepNs, setStepNs] = useState(STEP_CHOICES_NS[1]);
+  const header = useRef<HTMLElement>(null);
+  // The header wraps to more lines on a narrow window: its height is published for the
+  // headings' scroll margin (styles.css), so a section link lands below it at any width.
+  useEffect(() => {
+    const el = header.current;
+    if (!el) return;
+    const publish = () =>
+      document.documentElement.style.setProperty('--header-height', `${Math.ceil(el.offsetHeight)}px`);
+    publish();
+    const observer = new ResizeObserver(publish);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
 
   return (
-    <header className="lab-header">
+    <header ref={header} className="lab-header">
       <h1>Device Lab</h1>
       <div className="clock">
         <span className="clock-label" id="clock-label">
