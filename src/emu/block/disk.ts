@@ -46,9 +46,6 @@ export class VirtualDisk {
   private readonly inService: BlockRequest[] = [];
   private readonly waiting: BlockRequest[] = [];
   private channelFreeNs = DOUBLE_SEED;
-  /** Derived: the transfer time of a request of transferBytes bytes (start() keeps it). */
-  private transferBytes = -1;
-  private transferNs = 0;
 
   constructor(
     private readonly sched: Scheduler,
@@ -74,12 +71,7 @@ export class VirtualDisk {
   private start(req: BlockRequest): void {
     const p = this.params;
     const nowNs = this.sched.nowNs;
-    // A job's requests all have the same size: the transfer time (a division) is kept for it.
-    if (req.bytes !== this.transferBytes) {
-      this.transferBytes = req.bytes;
-      this.transferNs = Math.ceil((req.bytes * 1e9) / p.bytesPerSec);
-    }
-    const transferNs = this.transferNs;
+    const transferNs = Math.ceil((req.bytes * 1e9) / p.bytesPerSec);
     const startNs = Math.max(nowNs, this.channelFreeNs);
     this.channelFreeNs = startNs + transferNs;
     const baseNs = req.sequential ? p.sequentialLatencyNs : p.randomLatencyNs;
