@@ -6,6 +6,7 @@
 // onChange(listener), snapshot()/restore().
 
 import { check } from '../core/snapshot';
+import { IrqTable } from './irq-table';
 
 export interface IrqControllerSnapshot {
   v: 1;
@@ -27,17 +28,12 @@ class FnSink implements IrqSink {
   }
 }
 
-/** An interrupt number a table index can hold (the PCI PIRQs are 16–19). */
-const isSmallIrq = (irq: number) => irq >>> 0 === irq && irq < 256;
-
 export class IrqController {
   /**
-   * Per interrupt number, the sources driving it high (a Set's job: no duplicates; it is an
-   * array because it holds zero or one names almost always). By number in an array for
-   * 0–255 (a level change is one indexed load, not a hash lookup), in a map for any other.
+   * Per interrupt number, the sources driving it high (a Set's job: no duplicates; an array,
+   * because it holds zero or one names almost always).
    */
-  private readonly small: (string[] | undefined)[] = new Array(256).fill(undefined);
-  private readonly other = new Map<number, string[]>();
+  private readonly asserted = new IrqTable<string[]>();
   /**
    * Objects, not closures: a closure is a call target that dies with its owner, and optimised
    * code that inlined it is thrown away then.
@@ -54,18 +50,13 @@ export class IrqController {
     this.sinks.push(sink);
   }
 
-  private sourcesOf(irq: number): string[] | undefined {
-    return isSmallIrq(irq) ? this.small[irq] : this.other.get(irq);
-  }
-
   /** Drives one source of an interrupt number high or low. */
   setSource(irq: number, source: string, level: boolean): void {
-    let list = this.sourcesOf(irq);
+    let list = this.asserted.get(irq);
     if (level) {
       if (list === undefined) {
         list = [];
-        if (isSmallIrq(irq)) this.small[irq] = list;
-        else this.other.set(irq, list);
+        this.asserted.set(irq, list);
       } else if (list.indexOf(source) >= 0) return;
       list.push(source);
       if (list.length === 1) this.notify(irq, true);
@@ -83,23 +74,21 @@ export class IrqController {
   }
 
   isAsserted(irq: number): boolean {
-    const list = this.sourcesOf(irq);
+    const list = this.asserted.get(irq);
     return list !== undefined && list.length > 0;
   }
 
   /** Sources driving irq high, sorted (for the UI and tests). */
   assertedSources(irq: number): string[] {
-    return [...(this.sourcesOf(irq) ?? [])].sort();
+    return [...(this.asserted.get(irq) ?? [])].sort();
   }
 
   /** Interrupt numbers currently asserted, ascending. */
   assertedIrqs(): number[] {
-    const out: number[] = [];
-    this.small.forEach((list, irq) => {
-      if (list !== undefined && list.length > 0) out.push(irq);
-    });
-    for (const [irq, list] of this.other) if (list.length > 0) out.push(irq);
-    return out.sort((a, b) => a - b);
+    return this.asserted
+      .entries()
+      .filter(([, list]) => list.length > 0)
+      .map(([irq]) => irq);
   }
 
   snapshot(): IrqControllerSnapshot {
@@ -118,13 +107,7 @@ export class IrqController {
         `irq controller: bad source list for ${k}`,
       );
     }
-    this.small.fill(undefined);
-    this.other.clear();
-    for (const [k, v] of Object.entries(s.asserted)) {
-      const irq = Number(k);
-      const list = [...new Set(v)];
-      if (isSmallIrq(irq)) this.small[irq] = list;
-      else this.other.set(irq, list);
-    }
+    this.asserted.clear();
+    for (const [k, v] of Object.entries(s.asserted)) this.asserted.set(Number(k), [...new Set(v)]);
   }
 }

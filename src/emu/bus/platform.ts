@@ -20,6 +20,7 @@ import type { EventId, Scheduler } from '../core/scheduler';
 import { check } from '../core/snapshot';
 import type { TraceRing } from '../core/trace';
 import { IrqController, type IrqSink } from './irq-controller';
+import { IrqTable } from './irq-table';
 import { type MmioRegion, PciBus } from './pci';
 import { RamMemory } from './phys-memory';
 import type { AccessWidth, PhysMemory, Platform } from './types';
@@ -60,13 +61,8 @@ class IrqDelivery {
 }
 
 export class MachinePlatform implements Platform, IrqSink {
-  /**
-   * Delivery state per interrupt number: by number in an array for 0–255 (every level change
-   * and every delivery looks it up: one indexed load, not three hash lookups), in a map for
-   * any other number. Created on first use, never removed.
-   */
-  private readonly small: (IrqDelivery | undefined)[] = new Array(256).fill(undefined);
-  private readonly other = new Map<number, IrqDelivery>();
+  /** Delivery state per interrupt number (one lookup, not three). Made on first use, never removed. */
+  private readonly deliveries = new IrqTable<IrqDelivery>();
   private readonly owner: number;
   private readonly retriggerNs: number;
   /** Count of level changes on any interrupt number (tells a pass that made progress). */
@@ -91,20 +87,17 @@ export class MachinePlatform implements Platform, IrqSink {
 
   /** The delivery state of an interrupt number, made on first use. */
   private stateOf(irq: number): IrqDelivery {
-    const small = irq >>> 0 === irq && irq < 256;
-    let st = small ? this.small[irq] : this.other.get(irq);
+    let st = this.deliveries.get(irq);
     if (st === undefined) {
       st = new IrqDelivery(irq);
-      if (small) this.small[irq] = st;
-      else this.other.set(irq, st);
+      this.deliveries.set(irq, st);
     }
     return st;
   }
 
   /** Every delivery state made so far, by ascending interrupt number. */
   private states(): IrqDelivery[] {
-    const out = this.small.filter((st): st is IrqDelivery => st !== undefined);
-    return out.concat([...this.other.values()]).sort((a, b) => a.irq - b.irq);
+    return this.deliveries.entries().map(([, st]) => st);
   }
 
   /** An interrupt number's level changed (IrqSink). */
