@@ -30,7 +30,7 @@ export function LabHeader() {
     const el = header.current;
     if (!el) return;
     const publish = () =>
-      document.documentElement.style.setProperty('--header-height', `${Math.ceil(el.offsetHeight)}px`);
+      document.documentElement.style.setProperty('--header-height', `${el.offsetHeight}px`);
     publish();
     const observer = new ResizeObserver(publish);
     observer.observe(el);
