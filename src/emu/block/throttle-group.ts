@@ -74,31 +74,44 @@ export class RequestFifo {
   }
 }
 
-export interface ThrottleMember {
-  readonly id: number;
-  readonly name: string;
-  group: ThrottleGroup | null;
+// Members and groups are class instances, not object literals: V8 then records each field's
+// class, so code that reaches a group's state or a member's queues through them needs no map
+// check on the way (a field of literals created from one site loses that record).
+
+export class ThrottleMember {
+  group: ThrottleGroup | null = null;
   /** Per direction: requests waiting (FIFO). Woken requests have left it but still count as pending. */
-  readonly queues: [RequestFifo, RequestFifo];
-  readonly pending: [number, number];
+  readonly queues: [RequestFifo, RequestFifo] = [new RequestFifo(), new RequestFifo()];
+  readonly pending: [number, number] = [0, 0];
   /** Per direction: the member's own timer event, 0 when not pending. */
-  readonly timerIds: [EventId, EventId];
-  readonly timerDeadlinesNs: [number, number];
+  readonly timerIds: [EventId, EventId] = [0, 0];
+  readonly timerDeadlinesNs: [number, number] = doublePair();
   /** "limits disabled" counter (drain, §8). */
-  disabled: number;
+  disabled = 0;
   /** Derived: m's index in its group's members (kept by reindex(), checked before use). */
-  groupSlot: number;
+  groupSlot = -1;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+  ) {}
 }
 
-export interface ThrottleGroup {
-  readonly name: string;
-  /** Created by -object throttle-group: survives its last member. */
-  readonly explicit: boolean;
-  readonly state: ThrottleState;
+export class ThrottleGroup {
   /** Head = newest member (§10.2). */
   readonly members: ThrottleMember[];
-  readonly tokens: [ThrottleMember | null, ThrottleMember | null];
-  readonly armed: [boolean, boolean];
+  readonly tokens: [ThrottleMember | null, ThrottleMember | null] = [null, null];
+  readonly armed: [boolean, boolean] = [false, false];
+
+  constructor(
+    readonly name: string,
+    /** Created by -object throttle-group: survives its last member. */
+    readonly explicit: boolean,
+    readonly state: ThrottleState,
+    members: ThrottleMember[] = [],
+  ) {
+    this.members = members;
+  }
 }
 
 export type TimerLogEntry =
@@ -178,17 +191,7 @@ export class ThrottleGroups {
 
   addMember(id: number, name: string): ThrottleMember {
     if (this.members.has(id)) throw new Error(`throttle: member id ${id} already exists`);
-    const m: ThrottleMember = {
-      id,
-      name,
-      group: null,
-      queues: [new RequestFifo(), new RequestFifo()],
-      pending: [0, 0],
-      timerIds: [0, 0],
-      timerDeadlinesNs: doublePair(),
-      disabled: 0,
-      groupSlot: -1,
-    };
+    const m = new ThrottleMember(id, name);
     this.members.set(id, m);
     if (Number.isInteger(id) && id >= 0 && id < 1 << 20) this.byId[id] = m;
     return m;
@@ -211,14 +214,7 @@ export class ThrottleGroups {
     if (this.groups.has(name)) throw new Error(`throttle: group ${name} already exists`);
     const state = new ThrottleState();
     state.configure(cfg, this.sched.nowNs);
-    const g: ThrottleGroup = {
-      name,
-      explicit,
-      state,
-      members: [],
-      tokens: [null, null],
-      armed: [false, false],
-    };
+    const g = new ThrottleGroup(name, explicit, state);
     this.groups.set(name, g);
     return g;
   }
@@ -628,14 +624,16 @@ export class ThrottleGroups {
       const state = new ThrottleState();
       state.restore(gs.state);
       const pick = (id: number) => (id === -1 ? null : this.members.get(id)!);
-      const g: ThrottleGroup = {
-        name: gs.name,
-        explicit: gs.explicit,
+      const g = new ThrottleGroup(
+        gs.name,
+        gs.explicit,
         state,
-        members: gs.members.map((id) => this.members.get(id)!),
-        tokens: [pick(gs.tokens[0]), pick(gs.tokens[1])],
-        armed: [gs.armed[0], gs.armed[1]],
-      };
+        gs.members.map((id) => this.members.get(id)!),
+      );
+      g.tokens[0] = pick(gs.tokens[0]);
+      g.tokens[1] = pick(gs.tokens[1]);
+      g.armed[0] = gs.armed[0];
+      g.armed[1] = gs.armed[1];
       reindex(g);
       this.groups.set(g.name, g);
     }

@@ -8,10 +8,12 @@
 // fractional value and then set to their real initial value: they are doubles from the first
 // instruction and stay so. Purely a speed measure: values and results are unchanged.
 //
-// A class field must get the seed in its declaration (`private t = DOUBLE_SEED;`), not only in
-// the constructor: the build emits a declared field (`private t: number;`) as a field set to
-// undefined first, and a field that has held undefined is a tagged field for good, so every
-// store of a non-small-integer then allocates a new heap number (and a write-barrier call).
+// A class field gets the seed in its declaration (`private t = DOUBLE_SEED;`). The build emits
+// class fields as assignments in the constructor (tsconfig `useDefineForClassFields: false`), so a
+// field's first value is the one its declaration or the constructor gives; with define semantics a
+// declared field was first set to undefined, and a field that has held undefined is a tagged field
+// for good (every later store of a non-small-integer allocates a heap number), and loses the
+// record of its objects' class, which costs a map check at each use.
 
 /** A non-integer seed: initialise with it, then store the real value (`t = DOUBLE_SEED;` … `this.t = 0`). */
 export const DOUBLE_SEED = 0.5;
