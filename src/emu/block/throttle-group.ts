@@ -98,8 +98,6 @@ export class ThrottleMember {
 }
 
 export class ThrottleGroup {
-  /** Head = newest member (§10.2). */
-  readonly members: ThrottleMember[];
   readonly tokens: [ThrottleMember | null, ThrottleMember | null] = [null, null];
   readonly armed: [boolean, boolean] = [false, false];
 
@@ -108,10 +106,9 @@ export class ThrottleGroup {
     /** Created by -object throttle-group: survives its last member. */
     readonly explicit: boolean,
     readonly state: ThrottleState,
-    members: ThrottleMember[] = [],
-  ) {
-    this.members = members;
-  }
+    /** Head = newest member (§10.2). */
+    readonly members: ThrottleMember[] = [],
+  ) {}
 }
 
 export type TimerLogEntry =
