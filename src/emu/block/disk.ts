@@ -74,7 +74,7 @@ export class VirtualDisk {
     const transferNs = Math.ceil((req.bytes * 1e9) / p.bytesPerSec);
     const startNs = Math.max(nowNs, this.channelFreeNs);
     this.channelFreeNs = startNs + transferNs;
-    const baseNs = req.sequential ? p.sequentialLatencyNs : p.randomLatencyNs;
+    const baseNs = req.sequential === true ? p.sequentialLatencyNs : p.randomLatencyNs;
     const jitterNs = Math.round(baseNs * p.jitterFraction * (2 * this.rng.next() - 1));
     this.inService.push(req);
     this.sched.at(this.channelFreeNs + baseNs + jitterNs, this.owner, this.kind, req.id);

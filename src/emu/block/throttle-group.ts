@@ -290,7 +290,7 @@ export class ThrottleGroups {
       return;
     }
     // With no member draining, every token has disabled = 0: the walk of nextToken can wait.
-    if (g.armed[dir] && (this.disabledTotal === 0 || this.nextToken(m, dir).disabled === 0)) {
+    if (g.armed[dir] === true && (this.disabledTotal === 0 || this.nextToken(m, dir).disabled === 0)) {
       // The group timer is armed: scheduleTimer would answer "throttled" and change nothing,
       // and nothing can wake, so the handler bracket below is not needed.
       m.pending[dir]++;
@@ -345,7 +345,7 @@ export class ThrottleGroups {
   private scheduleTimer(t: ThrottleMember, dir: Direction): boolean {
     if (t.disabled > 0) return false;
     const g = t.group!;
-    if (g.armed[dir]) return true;
+    if (g.armed[dir] === true) return true;
     const nowNs = this.sched.nowNs;
     const wait = g.state.check(nowNs, dir);
     if (wait <= 0) return false;
@@ -399,7 +399,7 @@ export class ThrottleGroups {
 
   private onTimerEvent(dir: Direction, memberId: number): void {
     const m = this.byId[memberId] ?? this.members.get(memberId);
-    if (!m) return;
+    if (m === undefined) return;
     m.timerIds[dir] = 0;
     const g = m.group;
     if (this.depth !== 0 || g === null || this.hooks.onTimerLog !== undefined || m.queues[dir].length === 0) {
@@ -425,7 +425,7 @@ export class ThrottleGroups {
         const tg = token.group!;
         let throttled = false;
         if (token.disabled === 0) {
-          if (tg.armed[dir]) {
+          if (tg.armed[dir] === true) {
             throttled = true;
           } else {
             const nowNs = this.sched.nowNs;
@@ -434,7 +434,7 @@ export class ThrottleGroups {
             // takes nowNs as a newly allocated heap number. Same operations in the same order.
             const st = tg.state;
             let wait: number;
-            if (st.hasBurst) {
+            if (st.hasBurst === true) {
               wait = st.check(nowNs, dir);
             } else {
               const deltaNs = nowNs - st.previousLeakNs;

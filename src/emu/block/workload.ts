@@ -198,7 +198,7 @@ export class WorkloadJob {
    * (outstanding stays: one done, one issued); otherwise −1, nothing changed (call completed()).
    */
   refillDirection(): number {
-    if (this.outstanding !== this.current.iodepth || this.gapNs !== 0 || this.idle) return -1;
+    if (this.outstanding !== this.current.iodepth || this.gapNs !== 0 || this.idle === true) return -1;
     return directionBy(this.directionRule, this.current.rwmixread, this.rng);
   }
 

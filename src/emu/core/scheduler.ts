@@ -76,7 +76,7 @@ export class Scheduler {
 
   /** Number of events still pending (cancelled ones not counted once popped). */
   get pending(): number {
-    return this.size - (this.running ? 1 : 0) - this.cancelled.size;
+    return this.size - (this.running === true ? 1 : 0) - this.cancelled.size;
   }
 
   /** Whether a handler is registered under this owner name. */
@@ -103,7 +103,8 @@ export class Scheduler {
     if (!Number.isFinite(atNs)) badTime(atNs);
     const t = atNs < this.now ? this.now : Math.trunc(atNs);
     const seq = this.nextSeq++;
-    if (this.running) {
+    // === true: V8 does not track a field's boolean type, so a bare test is a generic truthiness check.
+    if (this.running === true) {
       // Called from the handler of the event at the root: its slot takes this one, which then
       // moves down to its place (one sift instead of a pop now and a push then).
       this.running = false;
@@ -181,7 +182,7 @@ export class Scheduler {
       // then. If no at() took the slot, the root is popped after the handler.
       this.running = true;
       handlers[this.owners[slot]](this.kinds[slot], this.args[slot]);
-      if (this.running) {
+      if (this.running === true) {
         this.running = false;
         this.releaseSlot(slot);
         this.popHead();
@@ -298,7 +299,7 @@ export class Scheduler {
 
   /** Removes the root event whose handler ran (running), if no at() took its slot. */
   private settle(): void {
-    if (!this.running) return;
+    if (this.running === false) return;
     this.running = false;
     this.releaseSlot(this.heap[0]);
     this.popHead();
