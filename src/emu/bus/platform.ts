@@ -156,7 +156,9 @@ export class MachinePlatform implements Platform, IrqSink {
   }
 
   freeIrq(irq: number, handler: () => void): void {
-    const st = this.stateOf(irq);
+    // get, not stateOf: freeing a handler that was never requested makes no state.
+    const st = this.deliveries.get(irq);
+    if (st === undefined) return;
     const i = st.handlers.indexOf(handler);
     if (i >= 0) st.handlers = st.handlers.filter((_, k) => k !== i);
   }
